@@ -1,0 +1,42 @@
+# adrisk: `make run` serves the API, `make test` runs the tests. Both install what they need first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MODEL  := models/model.skops
+DEV    := ../shared/data/dev.jsonl
+DEVARG := $(if $(wildcard $(DEV)),--dev $(DEV),)
+
+.PHONY: install train run test bench robustness loadtest clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(MODEL): | $(STAMP)
+	$(BIN)/adrisk train $(DEVARG)
+
+train: $(STAMP)
+	$(BIN)/adrisk train $(DEVARG)
+
+run: $(STAMP) $(MODEL)
+	$(BIN)/adrisk serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP) $(MODEL)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) $(MODEL)
+	$(BIN)/python tests/bench/bench_score.py
+
+robustness: $(STAMP) $(MODEL)
+	$(BIN)/python tests/bench/robustness.py $(DEV)
+
+loadtest: $(STAMP) $(MODEL)
+	$(BIN)/python tests/bench/loadtest.py
+
+clean:
+	rm -rf $(VENV) $(MODEL) .pytest_cache .hypothesis

@@ -1,0 +1,178 @@
+"""The `adrisk` command: train, score, explain, evaluate, serve. A thin shell over the library."""
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from classifier.artifact import ModelError, default_model_dir
+from classifier.batch import AtomicOutput, InputError, Rejected, Writer, detect_format, read_rows
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Score job ads and messages for drug-courier "
+                  "and scam recruitment bait.")
+DEV_DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "dev.jsonl"
+
+
+def _fail(message: str, code: int = 2):
+    typer.echo(f"adrisk: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _scorer(model: Optional[Path], medium=None, high=None):
+    from classifier.scorer import Scorer
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scorer = Scorer.load(model, medium, high)
+    for w in caught:
+        typer.echo(f"adrisk: warning: {w.message}", err=True)
+    return scorer
+
+
+ModelOpt = typer.Option(None, "--model", "-m", envvar="ADRISK_MODEL", help="Model folder (default: models/).")
+MediumOpt = typer.Option(None, "--medium", help="Score from which risk is 'medium' (default: the model card's).")
+HighOpt = typer.Option(None, "--high", help="Score from which risk is 'high' (default: the model card's).")
+
+
+@app.command()
+def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV/JSONL (text, label); repeatable."),
+          out: Path = typer.Option(None, "--out", "-o", help="Model folder to write (default: models/)."),
+          dev: Optional[Path] = typer.Option(None, "--dev", help="Labelled real data to report on in the card."),
+          only_data: bool = typer.Option(False, "--only-data", help="Train on --data alone, without the project corpus."),
+          folds: int = typer.Option(5, "--folds", help="Cross-validation folds.")):
+    """Train a model on the project corpus plus your labelled files, and write it with its card."""
+    from training.corpus import DataError
+    from training.train import train as run
+
+    try:
+        card = run(data, out or default_model_dir(), dev=dev, project_corpus=not only_data, cv_folds=folds,
+                   log=lambda m: typer.echo(m, err=True))
+    except (DataError, ValueError) as e:
+        _fail(str(e))
+    typer.echo(f"model {card['version']} written to {out or default_model_dir()} in {card['train_seconds']} s", err=True)
+
+
+@app.command()
+def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file; '-' for stdin."),
+          output: Optional[str] = typer.Option(None, "--output", "-o", help="Output file (default: stdout)."),
+          model: Optional[Path] = ModelOpt,
+          fmt: Optional[str] = typer.Option(None, "--format", help="Input format (default: from the extension)."),
+          out_fmt: Optional[str] = typer.Option(None, "--output-format", help="jsonl, csv or parquet."),
+          text_field: str = typer.Option("text", "--text-field", "--column", help="Column or key holding the text."),
+          errors: Optional[Path] = typer.Option(None, "--errors", help="Also write rejected rows to this JSONL file."),
+          workers: int = typer.Option(1, "--workers", "-w", min=1, help="Scoring processes."),
+          no_reasons: bool = typer.Option(False, "--no-reasons", help="Skip reasons and flags (faster)."),
+          progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: on a terminal)."),
+          medium: Optional[float] = MediumOpt, high: Optional[float] = HighOpt):
+    """Score every row; one JSON object per row, in input order, with the input's id."""
+    from classifier.stream import score_stream
+
+    try:
+        rows = read_rows(input, fmt, text_field)
+        out_format = out_fmt or (detect_format(output) if output else "jsonl")
+        if out_format not in ("jsonl", "csv", "parquet"):
+            _fail(f"unknown output format {out_format!r}: use jsonl, csv or parquet")
+        if out_format == "parquet" and not output:
+            _fail("Parquet output needs --output FILE")
+        scorer = _scorer(model, medium, high) if workers == 1 else None
+        if scorer is None:
+            _scorer(model)  # fail fast, with a clean message, before starting workers
+    except (InputError, ModelError) as e:
+        _fail(str(e))
+    rejected_file = AtomicOutput(str(errors)) if errors else None
+    err_stream = rejected_file.__enter__() if rejected_file else None
+
+    def on_reject(r: Rejected):
+        typer.echo(f"adrisk: line {r.line}: {r.reason}", err=True)
+        if err_stream:
+            err_stream.write(json.dumps({"line": r.line, "reason": r.reason, "raw": r.raw}, ensure_ascii=False) + "\n")
+
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(unit=" rows", file=sys.stderr)
+    try:
+        if output:
+            with AtomicOutput(output, binary=out_format == "parquet") as f:
+                writer = Writer(f, out_format)
+                summary = score_stream(rows, writer, on_reject, scorer=scorer, model_dir=model, workers=workers,
+                                       explain=not no_reasons, progress=bar.update if bar else None,
+                                       medium=medium, high=high)
+                writer.close()
+        else:
+            writer = Writer(sys.stdout, out_format)
+            summary = score_stream(rows, writer, on_reject, scorer=scorer, model_dir=model, workers=workers,
+                                   explain=not no_reasons, progress=bar.update if bar else None, medium=medium, high=high)
+            sys.stdout.flush()
+    except InputError as e:
+        _fail(str(e))
+    finally:
+        if bar:
+            bar.close()
+        if rejected_file:
+            rejected_file.__exit__(None, None, None)
+    typer.echo(f"adrisk: rows read {summary.read}, scored {summary.scored}, rejected {summary.rejected}", err=True)
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
+@app.command()
+def explain(text: str = typer.Argument(..., help="The text, or '-' to read it from stdin."),
+            model: Optional[Path] = ModelOpt, as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+            medium: Optional[float] = MediumOpt, high: Optional[float] = HighOpt):
+    """Score one text and show why: highlighted phrases, red flags and the risk band."""
+    from .render import render_result
+
+    if text == "-":
+        text = sys.stdin.read()
+    try:
+        result = _scorer(model, medium, high).explain(text)
+    except ModelError as e:
+        _fail(str(e))
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        render_result(text, result)
+
+
+@app.command()
+def evaluate(file: Path = typer.Argument(..., help="Labelled JSONL/CSV with text, label (and group)."),
+             model: Optional[Path] = ModelOpt, as_json: bool = typer.Option(False, "--json")):
+    """Print the real-data metrics (ROC-AUC, PR-AUC, recall at 1% FPR, false alarms per group, ECE)."""
+    from training.corpus import DataError
+    from training.metrics import format_report
+    from training.train import evaluate_file
+
+    try:
+        r = evaluate_file(_scorer(model), file)
+    except (ModelError, DataError) as e:
+        _fail(str(e))
+    typer.echo(json.dumps(r, indent=2) if as_json else format_report(r))
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          model: Optional[Path] = ModelOpt, workers: int = typer.Option(1, "--workers")):
+    """Serve the HTTP API (docs at /docs)."""
+    import os
+
+    import uvicorn
+
+    if model:
+        os.environ["ADRISK_MODEL"] = str(model)
+    try:
+        _scorer(model)
+    except ModelError as e:
+        _fail(str(e))
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
+                access_log=False)
+
+
+def main():
+    app()

@@ -1,0 +1,101 @@
+"""Save and load the model safely: skops format, an allow-list of types, a checksum, atomic writes."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+MODEL_FILE = "model.skops"
+CARD_FILE = "card.json"
+# Every type a trained adrisk model may contain. Anything else in a file is refused, never executed.
+ALLOWED_TYPES = frozenset({
+    "classifier.features.RiskFeatures",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.Pipeline",
+})
+
+
+class ModelError(Exception):
+    """The model is missing, tampered with, foreign or unreadable. The message is one line for the user."""
+
+
+def default_model_dir() -> Path:
+    """ADRISK_MODEL if set, else the project's models/ folder."""
+    env = os.environ.get("ADRISK_MODEL")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "models"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write data to a temporary file beside path, fsync it, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_model(pipeline, card: dict, model_dir: Path) -> dict:
+    """Write the model and its card (with the model's SHA-256) into model_dir; returns the card."""
+    import skops.io as sio
+
+    data = sio.dumps(pipeline)
+    card = dict(card, sha256=hashlib.sha256(data).hexdigest())
+    model_dir = Path(model_dir)
+    atomic_write_bytes(model_dir / MODEL_FILE, data)
+    atomic_write_bytes(model_dir / CARD_FILE, (json.dumps(card, ensure_ascii=False, indent=2) + "\n").encode())
+    return card
+
+
+def load_card(model_dir: Path) -> dict:
+    """The model card of model_dir."""
+    path = Path(model_dir) / CARD_FILE
+    if not path.exists():
+        raise ModelError(f"no model in {model_dir}: run `make train` (or `adrisk train`) first")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelError(f"unreadable model card {path}: {e}") from None
+
+
+def load_model(model_dir: Path | None = None):
+    """Load (pipeline, card) after checking the checksum and that every stored type is allow-listed."""
+    import skops.io as sio
+    import sklearn
+
+    model_dir = Path(model_dir) if model_dir else default_model_dir()
+    card = load_card(model_dir)
+    path = model_dir / MODEL_FILE
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise ModelError(f"no model in {model_dir}: run `make train` (or `adrisk train`) first") from None
+    if hashlib.sha256(data).hexdigest() != card.get("sha256"):
+        raise ModelError(f"refusing {path}: its SHA-256 does not match the model card (tampered or foreign file)")
+    try:
+        unknown = set(sio.get_untrusted_types(data=data)) - ALLOWED_TYPES
+    except Exception as e:  # a file that is not a skops archive at all
+        raise ModelError(f"refusing {path}: not a skops model ({type(e).__name__})") from None
+    if unknown:
+        raise ModelError(f"refusing {path}: it holds types outside the allow-list: {', '.join(sorted(unknown))}")
+    trained_with = card.get("versions", {}).get("scikit-learn")
+    if trained_with and trained_with != sklearn.__version__:
+        warnings.warn(f"model trained with scikit-learn {trained_with}, running {sklearn.__version__}; "
+                      "retrain with `adrisk train` if scores look wrong", stacklevel=2)
+    try:
+        pipeline = sio.loads(data, trusted=sorted(ALLOWED_TYPES))
+    except Exception as e:
+        raise ModelError(f"refusing {path}: could not load ({type(e).__name__}: {e})") from None
+    return pipeline, card

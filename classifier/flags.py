@@ -1,0 +1,77 @@
+"""Named red-flag indicators found by patterns over normalized text.
+
+>>> [f.name for f in find_flags("нужен закладчик, 5000 в день, пиши в лс")]
+['pay_per_period', 'dm_only', 'drug_slang']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUM = r"\d[\d\s.,]*\s?(?:к|k|тыс\w*|мың|000)?"
+_MONEY = r"(?:₸|₽|\$|тг|тенге|теңге|руб\w*|р\b|usd|usdt|долл\w*|бакс\w*|евро|сом)"
+
+PATTERNS: dict[str, str] = {
+    "pay_per_period": (
+        rf"{_NUM}\s*{_MONEY}?\s*(?:/|в|за|per|a|а)\s*(?:день|сутки|смен\w*|час|неделю|нед\b|day|hour|week|shift)"
+        r"|(?:күніне|тәулігіне|сағатына|аптасына)|ежедневн\w* (?:выплат|оплат)|оплата каждый день|(?:зп|оплата) ежедневно"
+        r"|daily pay|paid daily"
+    ),
+    "high_pay": (
+        r"(?:от|до|from|up to)?\s*\d{2,3}\s?(?:000|к|k|тыс\w*)\s*(?:₸|₽|\$|тг|руб\w*|р\b)?\s*(?:/|в|за|per|a)\s*(?:день|сутки|смен\w*|неделю|нед\b|day|week)"
+        r"|\d{3,4}\s?(?:\$|usd|usdt|долл\w*|бакс\w*)\s*(?:/|в|за|per|a)?\s*(?:день|неделю|нед\b|day|week)"
+        r"|\$\s?\d{3,5}\s*(?:/|per|a)\s*(?:day|week)|лёгк\w* (?:заработ|деньг)|легк\w* (?:заработ|деньг)|быстр\w* (?:заработ|деньг)"
+        r"|высокооплачиваем\w*|оңай табыс|easy money|quick money|fast money"
+    ),
+    "dm_only": (
+        r"пиш\w* в (?:лс|личк\w*|личные|директ|тг|телеграм\w*)|в лс\b|\bлс\b|в личку|личные сообщения|подробности в (?:лс|личке|тг|боте)"
+        r"|жеке (?:хат|хабар)\w*|лс-?ке|\bdm\b|dm me|direct message|inbox me|write me in (?:pm|dm)|\bpm\b|ставь \+|пиши \+"
+    ),
+    "telegram_contact": r"@[a-z0-9_]{4,}|t\.me/\S+|telegram\.me/\S+|\w+_?bot\b|\bбот(?:а|е|у|ом)?\b|телеграм\w*|телег[аеу]\b|\btg\b",
+    "crypto_pay": (
+        r"крипт\w*|btc|usdt|биткоин\w*|биткойн\w*|bitcoin|crypto|тезер|tether|\bp2p\b|р2р|арбитраж\w*|ltc|эфир\w*|\beth\b|trc-?20"
+    ),
+    "deposit": r"залог\w*|депозит\w*|кепіл\w*|deposit",
+    "no_experience": (
+        r"без опыта|опыт не (?:нужен|важен|требуется|обязателен)|тәжірибе(?:сіз| қажет емес| керек емес)|no experience"
+        r"|любой возраст|с \d{2} лет|от \d{2} лет|\b1[4-7] ?\+|\d{2} жастан|any age"
+    ),
+    "courier_role": (
+        r"курь\w*|кур'?ер\w*|доставк\w*|доставщик\w*|склад\w*|перевозчик\w*|водител\w*|курьер\w*|жеткізу\w*|жүргізуші\w*|қойма\w*"
+        r"|courier\w*|delivery|driver\w*|warehouse|runner"
+    ),
+    "drug_slang": (
+        r"заклад\w*|кладм[еа]н\w*|кладчик\w*|\bклад(?:ы|ов|ам|ами|ах|а|е|ом|у)?\b|мастер-?клад\w*|минёр\w*|\bминер(?:а|ы|ов|ом|у)?\b"
+        r"|\bшоп(?:е|а|у|ы|ов|ом)?\b|наркот\w*|нарко\w*|весёл\w* подар\w*"
+        r"|весел\w* подар\w*|тайник\w*|фасовк\w*|фасовщик\w*|\bоптов\w* клад\w*|\bсоль\b|\bмеф\w*|гашиш\w*|\bstash\w*|drop-?off|есірткі\w*"
+    ),
+    "paid_travel": r"оплач\w* (?:дорог\w*|проезд\w*|переезд\w*|билет\w*)|командировк\w*|travel (?:paid|expenses)|жол ақы\w*",
+    "secrecy": r"аноним\w*|конфиденциальн\w*|без собеседован\w*|без документов|без паспорта|не задавай\w* вопрос\w*|no questions",
+}
+
+_COMPILED = {name: re.compile(p) for name, p in PATTERNS.items()}
+FLAG_NAMES: tuple[str, ...] = (*PATTERNS, "obfuscation")
+
+
+@dataclass(frozen=True)
+class FlagHit:
+    """One indicator found at [start, end) of the normalized text."""
+
+    name: str
+    start: int
+    end: int
+
+
+def find_flags(text: str) -> list[FlagHit]:
+    """First hit of every indicator in normalized text, in FLAG_NAMES order."""
+    hits = []
+    for name, pattern in _COMPILED.items():
+        m = pattern.search(text)
+        if m and m.group(0).strip():
+            hits.append(FlagHit(name, m.start(), m.end()))
+    return hits
+
+
+def flag_vector(text: str) -> list[float]:
+    """1.0 for each pattern indicator present in text, in PATTERNS order."""
+    return [1.0 if p.search(text) else 0.0 for p in _COMPILED.values()]

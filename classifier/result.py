@@ -1,0 +1,46 @@
+"""The one result type that the library, the CLI and the HTTP API all return."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+CATEGORIES: tuple[str, ...] = ("drug_courier", "scam_recruitment", "legit_job", "not_recruitment")
+POSITIVE: frozenset[str] = frozenset({"drug_courier", "scam_recruitment"})
+Risk = Literal["low", "medium", "high"]
+
+
+class Reason(BaseModel):
+    """A phrase that raised the score; `input[start:end] == text` in the original input."""
+
+    text: str
+    start: int
+    end: int
+    weight: float
+
+
+class Flag(BaseModel):
+    """A named red-flag indicator and where it was found in the original input."""
+
+    name: str
+    text: str
+    start: int
+    end: int
+
+
+class Result(BaseModel):
+    """Score of one text: probability of recruitment bait, risk band, category and why."""
+
+    id: str | int | None = None
+    score: float = Field(ge=0.0, le=1.0, description="P(drug_courier) + P(scam_recruitment)")
+    risk: Risk
+    category: str
+    probabilities: dict[str, float]
+    reasons: list[Reason] = []
+    flags: list[Flag] = []
+    model_version: str
+
+
+def risk_band(score: float, medium: float, high: float) -> Risk:
+    """'high' at or above `high`, 'medium' at or above `medium`, else 'low'."""
+    return "high" if score >= high else "medium" if score >= medium else "low"

@@ -1,0 +1,118 @@
+"""Score texts with a trained model and explain the scores.
+
+>>> scorer = Scorer.load()                                   # doctest: +SKIP
+>>> scorer.score(["Нужен закладчик, 5000 в день"])[0].risk   # doctest: +SKIP
+'high'
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .artifact import load_model
+from .explain import flags_for, reasons_for
+from .normalize import normalize
+from .result import CATEGORIES, POSITIVE, Result, risk_band
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))
+
+
+class Scorer:
+    """A loaded model: probabilities for the four categories, a calibrated score, risk bands and reasons."""
+
+    def __init__(self, pipeline, card: dict, medium: float | None = None, high: float | None = None):
+        self.pipeline = pipeline
+        self.card = card
+        self.version = str(card.get("version", "unknown"))
+        thresholds = card.get("thresholds", {})
+        self.medium = float(medium if medium is not None else thresholds.get("medium", 0.5))
+        self.high = float(high if high is not None else thresholds.get("high", 0.8))
+        cal = card.get("calibration") or {}
+        self.cal_a, self.cal_b = float(cal.get("a", 1.0)), float(cal.get("b", 0.0))
+        self.features = pipeline.named_steps["features"]
+        clf = pipeline.named_steps["clf"]
+        order = [list(clf.classes_).index(c) for c in CATEGORIES]
+        self._order = np.asarray(order)
+        coef = clf.coef_[order]
+        pos = [i for i, c in enumerate(CATEGORIES) if c in POSITIVE]
+        neg = [i for i, c in enumerate(CATEGORIES) if c not in POSITIVE]
+        self._direction = coef[pos].mean(axis=0) - coef[neg].mean(axis=0)
+        self._names = None
+
+    @classmethod
+    def load(cls, model_dir: str | Path | None = None, medium: float | None = None, high: float | None = None):
+        """Load the model in model_dir (default: ADRISK_MODEL or models/)."""
+        pipeline, card = load_model(model_dir)
+        return cls(pipeline, card, medium, high)
+
+    def _calibrate(self, probs: np.ndarray) -> np.ndarray:
+        """Apply the stored Platt scaling to P(positive) and rescale the four probabilities to match."""
+        pos = np.isin(np.asarray(CATEGORIES), list(POSITIVE))
+        raw = probs[:, pos].sum(axis=1)
+        cal = 1.0 / (1.0 + np.exp(-(self.cal_a * _logit(raw) + self.cal_b)))
+        out = probs.copy()
+        out[:, pos] *= (cal / np.clip(raw, 1e-12, None))[:, None]
+        out[:, ~pos] *= ((1 - cal) / np.clip(1 - raw, 1e-12, None))[:, None]
+        return out / out.sum(axis=1, keepdims=True)
+
+    def raw_probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Uncalibrated class probabilities, columns in CATEGORIES order."""
+        return self.pipeline.predict_proba(list(texts))[:, self._order]
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated class probabilities, columns in CATEGORIES order."""
+        return self._calibrate(self.raw_probabilities(texts))
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated P(drug_courier) + P(scam_recruitment) for each text."""
+        probs = self.probabilities(texts)
+        return probs[:, [c in POSITIVE for c in CATEGORIES]].sum(axis=1)
+
+    def _terms(self, row) -> list[tuple[str, str, float]]:
+        if self._names is None:
+            self._names = self.features.get_feature_names_out()
+        contrib = row.data * self._direction[row.indices]
+        keep = contrib > 0
+        out = []
+        for idx, c in zip(row.indices[keep], contrib[keep]):
+            name = self._names[idx]
+            if name[:2] in ("w:", "c:"):
+                out.append((name[0], name[2:], float(c)))
+        return out
+
+    def score(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool = True) -> list[Result]:
+        """One Result per text, in order; reasons and flags when explain is true."""
+        texts = [_SURROGATE.sub("\ufffd", t) for t in texts]  # lone surrogates cannot be encoded as UTF-8
+        ids = list(ids) if ids is not None else [None] * len(texts)
+        norms, dense = self.features.prepare(texts)
+        X = self.features.transform_prepared(norms, dense)
+        clf = self.pipeline.named_steps["clf"]
+        probs = self._calibrate(clf.predict_proba(X)[:, self._order])
+        results = []
+        for i, text in enumerate(texts):
+            p = probs[i]
+            score = float(min(1.0, max(0.0, sum(p[k] for k, c in enumerate(CATEGORIES) if c in POSITIVE))))
+            reasons, flags = [], []
+            if explain:
+                normalized = normalize(text)
+                reasons = reasons_for(normalized, self._terms(X.getrow(i)))
+                flags = flags_for(normalized)
+            results.append(Result(
+                id=ids[i], score=round(score, 6), risk=risk_band(score, self.medium, self.high),
+                category=CATEGORIES[int(np.argmax(p))],
+                probabilities={c: round(float(p[k]), 6) for k, c in enumerate(CATEGORIES)},
+                reasons=reasons, flags=flags, model_version=self.version))
+        return results
+
+    def explain(self, text: str) -> Result:
+        """Score one text with reasons and flags."""
+        return self.score([text])[0]

@@ -1,0 +1,74 @@
+"""Score a stream of rows in fixed-size chunks, in one process or several; memory stays flat."""
+from __future__ import annotations
+
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .batch import Rejected, Row, Summary, Writer, result_record
+from .scorer import Scorer
+
+_worker_scorer: Scorer | None = None
+
+
+def _init_worker(model_dir: str | None, medium, high) -> None:
+    global _worker_scorer
+    _worker_scorer = Scorer.load(model_dir, medium, high)
+
+
+def _score_chunk(args) -> list[dict]:
+    texts, explain = args
+    return [r.model_dump() for r in _worker_scorer.score(texts, explain=explain)]
+
+
+def _chunks(rows: Iterable[Row | Rejected], size: int, on_reject: Callable[[Rejected], None],
+            summary: Summary) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        summary.read += 1
+        if isinstance(row, Rejected):
+            summary.rejected += 1
+            on_reject(row)
+            continue
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Callable[[Rejected], None],
+                 scorer: Scorer | None = None, model_dir: str | Path | None = None, workers: int = 1,
+                 chunk_size: int = 256, explain: bool = True, progress: Callable[[int], None] | None = None,
+                 medium: float | None = None, high: float | None = None) -> Summary:
+    """Score rows in input order and write one record per scored row; rejected rows go to on_reject."""
+    summary = Summary()
+    chunks = _chunks(rows, chunk_size, on_reject, summary)
+    if workers <= 1:
+        scorer = scorer or Scorer.load(model_dir, medium, high)
+        for chunk in chunks:
+            results = [r.model_dump() for r in scorer.score([r.text for r in chunk], explain=explain)]
+            _emit(chunk, results, writer, summary, progress)
+        return summary
+    ctx = get_context("spawn")
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(str(model_dir) if model_dir else None, medium, high)) as pool:
+        # keep a bounded window of chunks in flight so memory stays flat on any input size
+        window = workers * 2
+        pending: list[tuple[list[Row], object]] = []
+        for chunk in chunks:
+            pending.append((chunk, pool.apply_async(_score_chunk, (([r.text for r in chunk], explain),))))
+            if len(pending) >= window:
+                done, res = pending.pop(0)
+                _emit(done, res.get(), writer, summary, progress)
+        for done, res in pending:
+            _emit(done, res.get(), writer, summary, progress)
+    return summary
+
+
+def _emit(chunk: list[Row], results: list[dict], writer: Writer, summary: Summary, progress) -> None:
+    writer.write([result_record(row, res) for row, res in zip(chunk, results)])
+    summary.scored += len(chunk)
+    if progress:
+        progress(len(chunk))
+

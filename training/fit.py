@@ -1,0 +1,88 @@
+"""Fit the pipeline, validate it honestly (near-duplicate groups never straddle folds), calibrate it."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.pipeline import Pipeline
+
+from classifier.features import RiskFeatures
+from classifier.result import CATEGORIES, POSITIVE
+
+from .metrics import report
+from .settings import Settings
+
+
+def build_pipeline(s: Settings) -> Pipeline:
+    """TF-IDF word and character n-grams plus indicators, then multinomial logistic regression."""
+    features = RiskFeatures(word_ngram=s.word_ngram, char_ngram=s.char_ngram, min_df=s.min_df, max_df=s.max_df,
+                            sublinear_tf=s.sublinear_tf, max_features=s.max_features, dense_weight=s.dense_weight)
+    clf = LogisticRegression(C=s.C, class_weight=s.class_weight, max_iter=s.max_iter, tol=1e-4)
+    return Pipeline([("features", features), ("clf", clf)])
+
+
+def near_duplicate_groups(texts: list[str], threshold: float = 0.6) -> np.ndarray:
+    """Group id per text: texts whose character 4-gram TF-IDF cosine is at least threshold share a group."""
+    X = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), lowercase=True, dtype=np.float32).fit_transform(texts)
+    sim = (X @ X.T).tocoo()
+    keep = sim.data >= threshold
+    graph = sp.coo_matrix((np.ones(keep.sum()), (sim.row[keep], sim.col[keep])), shape=sim.shape)
+    return connected_components(graph, directed=False)[1]
+
+
+def positive_score(pipeline: Pipeline, texts) -> np.ndarray:
+    """Uncalibrated P(drug_courier) + P(scam_recruitment)."""
+    probs = pipeline.predict_proba(list(texts))
+    pos = [i for i, c in enumerate(pipeline.classes_) if c in POSITIVE]
+    return probs[:, pos].sum(axis=1)
+
+
+def cross_validate(corpus: pd.DataFrame, s: Settings, folds: int = 5) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Out-of-fold scores with StratifiedGroupKFold over near-duplicate groups; returns metrics, scores, groups."""
+    texts = corpus["text"].tolist()
+    groups = near_duplicate_groups(texts)
+    oof = np.zeros(len(texts))
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=s.seed)
+    for train_idx, test_idx in splitter.split(texts, corpus["label"], groups):
+        model = build_pipeline(s).fit([texts[i] for i in train_idx], corpus["label"].iloc[train_idx])
+        oof[test_idx] = positive_score(model, [texts[i] for i in test_idx])
+    metrics = report(corpus["label"].to_numpy(), oof)
+    metrics["folds"] = folds
+    metrics["near_duplicate_groups"] = int(groups.max() + 1)
+    return metrics, oof, groups
+
+
+def fit_platt(scores: np.ndarray, y: np.ndarray, prevalence: float | None) -> dict:
+    """Platt scaling of logit(score) on held-out scores, shifted to a target share of positives if given."""
+    z = np.log(np.clip(scores, 1e-9, 1 - 1e-9) / np.clip(1 - scores, 1e-9, None)).reshape(-1, 1)
+    lr = LogisticRegression(C=1e6).fit(z, y)
+    a, b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+    if prevalence:
+        train_prev = float(np.mean(y))
+        b += np.log(prevalence / (1 - prevalence)) - np.log(train_prev / (1 - train_prev))
+    return {"a": round(a, 6), "b": round(float(b), 6), "target_prevalence": prevalence}
+
+
+def corpus_fingerprint(corpus: pd.DataFrame, s: Settings) -> str:
+    """Short hash of the training texts, labels and settings: the model version's build part."""
+    h = hashlib.sha256()
+    for t, l in zip(corpus["text"], corpus["label"]):
+        h.update(t.encode())
+        h.update(l.encode())
+    h.update(json.dumps(s.as_dict(), sort_keys=True).encode())
+    return h.hexdigest()[:10]
+
+
+def counts(corpus: pd.DataFrame) -> dict:
+    """Counts per category, language and kind, for the card."""
+    return {"total": int(len(corpus)),
+            "by_label": {c: int((corpus["label"] == c).sum()) for c in CATEGORIES},
+            "by_lang": {str(k): int(v) for k, v in corpus["lang"].value_counts().sort_index().items()},
+            "by_kind": {str(k): int(v) for k, v in corpus["kind"].value_counts().sort_index().items()}}
