@@ -25,7 +25,7 @@ class RiskFeatures(TransformerMixin, BaseEstimator):
     1
     """
 
-    def __init__(self, word_ngram=(1, 2), char_ngram=(2, 5), min_df=2, max_df=0.9, sublinear_tf=True,
+    def __init__(self, word_ngram=(1, 2), char_ngram=(2, 5), min_df=2, max_df=1.0, sublinear_tf=True,
                  max_features=300_000, dense_weight=1.0):
         self.word_ngram = word_ngram
         self.char_ngram = char_ngram

@@ -31,6 +31,7 @@ _C = "\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f"
 _F = re.escape("".join(sorted(_FOREIGN | _LEET_CHARS)))
 _CYR_ANY = re.compile(f"[{_C}]")
 _LETTER_ANY = re.compile(_LETTER)
+_PLAIN_LETTER = re.compile(rf"[^\W\d_{re.escape(''.join(sorted(_FOREIGN)))}]")
 # words that mix Cyrillic with look-alikes or leet characters, and words made only of look-alikes
 _MIXED_WORD = re.compile(rf"(?<![\w@])(?=[\w@]*?(?:[{_C}][\w@]*?[{_F}]|[{_F}][\w@]*?[{_C}]))[\w@]+")
 _LOOKALIKE_WORD = re.compile(rf"(?<![\w@])[{re.escape(''.join(sorted(_FOREIGN)))}]+(?![\w@])")
@@ -183,7 +184,7 @@ def _word_pass(s: str, src: list[int] | None, stats: Obfuscation | None):
     inner = [(m.start(), m.end(), "") for m in _INNER_SEP.finditer(s)] + [(m.start(), m.end(), "") for m in _INNER_DOT.finditer(s)]
     s, src = _apply(s, src, sorted(inner))
     cyr_letters = len(_CYR_ANY.findall(s))
-    cyr_text = cyr_letters >= 0.6 * max(1, len(_LETTER_ANY.findall(s)))
+    cyr_text = cyr_letters >= 0.6 * max(1, len(_PLAIN_LETTER.findall(s)))  # look-alikes do not vote
     edits, swapped, leet, mixed = [], 0, 0, 0
     if cyr_letters:
         found = {m.start(): m for m in _MIXED_WORD.finditer(s)}

@@ -40,12 +40,14 @@ class Scorer:
         self.cal_a, self.cal_b = float(cal.get("a", 1.0)), float(cal.get("b", 0.0))
         self.features = pipeline.named_steps["features"]
         clf = pipeline.named_steps["clf"]
-        order = [list(clf.classes_).index(c) for c in CATEGORIES]
-        self._order = np.asarray(order)
-        coef = clf.coef_[order]
-        pos = [i for i, c in enumerate(CATEGORIES) if c in POSITIVE]
-        neg = [i for i, c in enumerate(CATEGORIES) if c not in POSITIVE]
-        self._direction = coef[pos].mean(axis=0) - coef[neg].mean(axis=0)
+        classes = [str(c) for c in clf.classes_]
+        # column of each trained class in CATEGORIES order; a model trained on fewer classes gives the rest 0
+        self._columns = [(classes.index(c), k) for k, c in enumerate(CATEGORIES) if c in classes]
+        is_pos = np.array([c in POSITIVE for c in classes])
+        if clf.coef_.shape[0] == 1:  # binary: the row is the log-odds of classes[1]
+            self._direction = clf.coef_[0] * (1.0 if is_pos[1] else -1.0)
+        else:
+            self._direction = clf.coef_[is_pos].mean(axis=0) - clf.coef_[~is_pos].mean(axis=0)
         self._names = None
 
     @classmethod
@@ -66,7 +68,13 @@ class Scorer:
 
     def raw_probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Uncalibrated class probabilities, columns in CATEGORIES order."""
-        return self.pipeline.predict_proba(list(texts))[:, self._order]
+        return self._reorder(self.pipeline.predict_proba(list(texts)))
+
+    def _reorder(self, probs: np.ndarray) -> np.ndarray:
+        out = np.zeros((probs.shape[0], len(CATEGORIES)))
+        for src, dst in self._columns:
+            out[:, dst] = probs[:, src]
+        return out
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated class probabilities, columns in CATEGORIES order."""
@@ -96,7 +104,7 @@ class Scorer:
         norms, dense = self.features.prepare(texts)
         X = self.features.transform_prepared(norms, dense)
         clf = self.pipeline.named_steps["clf"]
-        probs = self._calibrate(clf.predict_proba(X)[:, self._order])
+        probs = self._calibrate(self._reorder(clf.predict_proba(X)))
         results = []
         for i, text in enumerate(texts):
             p = probs[i]

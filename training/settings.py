@@ -11,7 +11,7 @@ class Settings:
     word_ngram: tuple[int, int] = (1, 2)
     char_ngram: tuple[int, int] = (2, 5)
     min_df: int = 2
-    max_df: float = 0.9
+    max_df: float = 1.0
     sublinear_tf: bool = True
     max_features: int = 300_000
     dense_weight: float = 1.0

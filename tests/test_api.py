@@ -1,0 +1,94 @@
+"""The HTTP API through TestClient: contract, limits, clean errors, key, request ids, metrics."""
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api.app import create_app
+from api.settings import ApiSettings
+
+BAIT = "Нужен закладчик, 20 000 ₸ в день, пиши в лс"
+
+
+def test_score_contract(client):
+    r = client.post("/score", json={"text": BAIT, "id": "x1"})
+    assert r.status_code == 200
+    body = r.json()
+    assert {"score", "risk", "reasons", "model_version", "category", "probabilities", "flags"} <= set(body)
+    assert body["id"] == "x1" and r.headers["x-request-id"]
+
+
+def test_batch_keeps_order(client):
+    items = [{"id": i, "text": t} for i, t in enumerate(["привет, как дела", BAIT, "бухгалтер в ТОО, 5/2"])]
+    r = client.post("/score/batch", json={"items": items})
+    assert [x["id"] for x in r.json()["results"]] == [0, 1, 2]
+
+
+def test_health_and_model_card(client):
+    assert client.get("/health").json()["status"] == "ok"
+    card = client.get("/model").json()
+    assert {"version", "data", "settings", "thresholds", "cross_validation"} <= set(card)
+    assert client.get("/docs").status_code == 200
+
+
+def test_lifespan_loads_the_model_once(model_dir):
+    with TestClient(create_app(ApiSettings(model=model_dir))) as c:
+        assert c.get("/health").json()["model_version"] == c.app.state.scorer.version
+
+
+@pytest.mark.parametrize("payload,expected", [
+    ({"text": "x" * 2_000_000}, 413),
+    ({"text": 12345}, 422),
+    ({"txt": "hello"}, 422),
+    ({"items": [{"text": "a"}] * 100_000}, 413),
+])
+def test_bad_requests_get_4xx(client, payload, expected):
+    path = "/score/batch" if "items" in payload else "/score"
+    r = client.post(path, json=payload)
+    assert r.status_code == expected
+    assert "detail" in r.json() and "Traceback" not in r.text
+
+
+def test_broken_json_is_4xx(client):
+    r = client.post("/score", content=b'{"text": "abc', headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_body_limit_before_parsing(scorer):
+    with TestClient(create_app(ApiSettings(max_body_bytes=1000), scorer=scorer)) as c:
+        r = c.post("/score", json={"text": "a" * 5000})
+        assert r.status_code == 413 and "limit" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("text", ["", "\x00\x00abc\x00", "\ud800 broken \udfff", "🙂" * 5000, "\u200b" * 100])
+def test_odd_text_never_5xx(client, text):
+    body = json.dumps({"text": text}).encode()
+    r = client.post("/score", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200
+
+
+def test_api_key(scorer):
+    with TestClient(create_app(ApiSettings(api_key="s3cret"), scorer=scorer)) as c:
+        assert c.post("/score", json={"text": "hi"}).status_code == 401
+        assert c.post("/score", json={"text": "hi"}, headers={"X-API-Key": "s3cret"}).status_code == 200
+
+
+def test_metrics(client):
+    client.post("/score", json={"text": BAIT})
+    text = client.get("/metrics").text
+    assert "adrisk_requests_total" in text and "adrisk_request_seconds_bucket" in text and "adrisk_scores_total" in text
+
+
+def test_no_cors_by_default(client):
+    r = client.options("/score", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in r.headers
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.text(max_size=300), st.integers(), st.none(), st.lists(st.text(max_size=5), max_size=3),
+                 st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3)))
+def test_any_json_value_never_5xx(client, value):
+    assert client.post("/score", json={"text": value}).status_code < 500
+    assert client.post("/score/batch", json={"items": [{"text": value}]}).status_code < 500

@@ -1,0 +1,66 @@
+"""Model files are checked before loading: checksum, allow-listed types, version; writes are atomic."""
+import json
+import shutil
+
+import pytest
+
+from classifier.artifact import CARD_FILE, MODEL_FILE, ModelError, load_model, save_model
+
+
+@pytest.fixture()
+def copy(tmp_path, model_dir):
+    dst = tmp_path / "m"
+    shutil.copytree(model_dir, dst)
+    return dst
+
+
+def test_tampered_model_is_refused(copy):
+    data = bytearray((copy / MODEL_FILE).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / MODEL_FILE).write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="SHA-256"):
+        load_model(copy)
+
+
+def test_foreign_types_are_refused_even_with_a_matching_checksum(copy):
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    card = json.loads((copy / CARD_FILE).read_text())
+    save_model(Pipeline([("f", FunctionTransformer(print))]), card, copy)
+    with pytest.raises(ModelError, match="allow-list"):
+        load_model(copy)
+
+
+def test_not_a_skops_file_is_refused(copy):
+    import hashlib
+
+    (copy / MODEL_FILE).write_bytes(b"not a zip")
+    card = json.loads((copy / CARD_FILE).read_text())
+    card["sha256"] = hashlib.sha256(b"not a zip").hexdigest()
+    (copy / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="not a skops model"):
+        load_model(copy)
+
+
+def test_other_scikit_learn_version_is_reported(copy):
+    card = json.loads((copy / CARD_FILE).read_text())
+    card["versions"]["scikit-learn"] = "0.0.1"
+    (copy / CARD_FILE).write_text(json.dumps(card))
+    with pytest.warns(UserWarning, match="0.0.1"):
+        load_model(copy)
+
+
+def test_interrupted_save_keeps_the_previous_model(copy, monkeypatch):
+    before = (copy / MODEL_FILE).read_bytes(), (copy / CARD_FILE).read_bytes()
+    pipeline, card = load_model(copy)
+    import os
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        save_model(pipeline, dict(card, version="new"), copy)
+    assert ((copy / MODEL_FILE).read_bytes(), (copy / CARD_FILE).read_bytes()) == before
+    assert sorted(p.name for p in copy.iterdir()) == sorted([MODEL_FILE, CARD_FILE])

@@ -1,0 +1,129 @@
+"""The `adrisk` command, driven through typer's test runner."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+
+runner = CliRunner()
+BAIT = "Нужен закладчик, 20 000 ₸ в день, пиши в лс"
+LEGIT = "Требуется бухгалтер в ТОО «Арай», график 5/2, официальное трудоустройство, оклад 300 000 ₸"
+
+
+def run(*args, input=None):
+    return runner.invoke(app, list(map(str, args)), input=input)
+
+
+def test_score_jsonl_keeps_order_and_ids(tmp_path, model_dir):
+    src = tmp_path / "ads.jsonl"
+    src.write_text("\n".join(json.dumps({"id": i, "text": t}, ensure_ascii=False)
+                             for i, t in [("a", LEGIT), ("b", BAIT), ("c", LEGIT)]) + "\n", encoding="utf-8")
+    res = run("score", src, "--model", model_dir)
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(l) for l in res.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+    assert rows[1]["score"] > rows[0]["score"]
+    for r in rows:
+        assert {"score", "risk", "reasons", "model_version", "category", "probabilities", "flags"} <= set(r)
+
+
+def test_malformed_line_is_reported_and_the_rest_scored(tmp_path, model_dir):
+    src = tmp_path / "ads.jsonl"
+    src.write_text(json.dumps({"id": 1, "text": BAIT}) + "\n{broken\n" + json.dumps({"id": 3, "text": ""}) + "\n"
+                   + json.dumps({"id": 4, "text": LEGIT}) + "\n", encoding="utf-8")
+    errors = tmp_path / "errors.jsonl"
+    res = run("score", src, "--model", model_dir, "--errors", errors)
+    assert res.exit_code == 1
+    assert "line 2: malformed JSON" in res.stderr and "line 3: empty text" in res.stderr
+    assert [json.loads(l)["id"] for l in res.stdout.splitlines()] == [1, 4]
+    assert "rows read 4, scored 2, rejected 2" in res.stderr
+    assert [json.loads(l)["line"] for l in errors.read_text().splitlines()] == [2, 3]
+
+
+def test_invalid_utf8_is_a_rejected_row(tmp_path, model_dir):
+    src = tmp_path / "ads.txt"
+    src.write_bytes(BAIT.encode() + b"\n\xff\xfe bad\n" + LEGIT.encode() + b"\n")
+    res = run("score", src, "--model", model_dir)
+    assert res.exit_code == 1 and "line 2: invalid UTF-8" in res.stderr
+    assert [json.loads(l)["id"] for l in res.stdout.splitlines()] == [1, 3]
+
+
+def test_csv_with_chosen_column_keeps_other_columns(tmp_path, model_dir):
+    src = tmp_path / "ads.csv"
+    src.write_text(f'id,body,source\n1,"{BAIT}",tg\n2,"{LEGIT}",hh\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    res = run("score", src, "--column", "body", "-o", out, "--model", model_dir)
+    assert res.exit_code == 0, res.stderr
+    import pandas as pd
+
+    frame = pd.read_csv(out)
+    assert list(frame["source"]) == ["tg", "hh"] and frame["score"][0] > frame["score"][1]
+
+
+def test_stdin_and_parquet_output(tmp_path, model_dir):
+    out = tmp_path / "out.parquet"
+    res = run("score", "-", "-o", out, "--model", model_dir, input=json.dumps({"id": 7, "text": BAIT}) + "\n")
+    assert res.exit_code == 0, res.stderr
+    import pandas as pd
+
+    assert pd.read_parquet(out)["id"].tolist() == [7]
+
+
+def test_missing_model_is_one_line(tmp_path):
+    res = run("score", "-", "--model", tmp_path, input="{}\n")
+    assert res.exit_code == 2
+    assert "make train" in res.stderr and "Traceback" not in res.output + res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_unreadable_input_names_the_file(tmp_path, model_dir):
+    res = run("score", tmp_path / "nope.jsonl", "--model", model_dir)
+    assert res.exit_code == 2 and "nope.jsonl" in res.stderr
+
+
+def test_explain_json(model_dir):
+    res = run("explain", BAIT, "--model", model_dir, "--json")
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["risk"] in {"medium", "high"}
+
+
+def test_explain_terminal_view(model_dir):
+    res = run("explain", "-", "--model", model_dir, input=BAIT)
+    assert res.exit_code == 0 and "risk" in res.stdout and "flags" in res.stdout
+
+
+def test_risk_thresholds_can_be_overridden(model_dir):
+    res = run("explain", LEGIT, "--model", model_dir, "--json", "--medium", "0", "--high", "0")
+    assert json.loads(res.stdout)["risk"] == "high"
+
+
+def test_evaluate_prints_metrics(tmp_path, model_dir):
+    src = tmp_path / "gold.jsonl"
+    src.write_text("\n".join(json.dumps({"id": i, "text": t, "label": l, "group": "g"}, ensure_ascii=False)
+                             for i, (t, l) in enumerate([(BAIT, "drug_courier"), (LEGIT, "legit_job")])), encoding="utf-8")
+    res = run("evaluate", src, "--model", model_dir)
+    assert res.exit_code == 0 and "ROC-AUC" in res.stdout
+
+
+def test_train_on_user_data_only(tmp_path):
+    bait = ["курьер", "оплата в крипте", "пиши в лс", "без опыта", "10к в день", "залог", "бот", "16+"]
+    legit = ["бухгалтер", "офис", "5/2", "оклад", "ТОО", "соцпакет", "резюме", "отдел кадров"]
+    rows = [{"text": " ".join(words[(i + k) % 8] for k in range(4)) + f" вариант {i}", "label": label}
+            for i in range(30) for words, label in [(bait, 1), (legit, 0)]]
+    src = tmp_path / "mine.jsonl"
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out = tmp_path / "model"
+    res = run("train", "--data", src, "--only-data", "--out", out, "--folds", "2")
+    assert res.exit_code == 0, res.stderr
+    card = json.loads((out / "card.json").read_text())
+    assert card["data"]["user_files"] == ["mine.jsonl"] and card["data"]["total"] == 60
+    res = run("explain", "курьер, оплата в крипте", "--model", out, "--json")
+    assert json.loads(res.stdout)["score"] > 0.5
+
+
+def test_train_rejects_bad_labels(tmp_path):
+    src = tmp_path / "bad.csv"
+    src.write_text("text,label\nhello,maybe\n", encoding="utf-8")
+    res = run("train", "--data", src, "--only-data", "--out", tmp_path / "m")
+    assert res.exit_code == 2 and "bad.csv:1" in res.stderr and "maybe" in res.stderr

@@ -1,0 +1,65 @@
+"""The project corpus: valid labels, no duplicates, every category and language, honest splits."""
+import json
+from pathlib import Path
+
+import pytest
+
+from classifier.normalize import normalize_text
+from classifier.result import CATEGORIES
+from training.corpus import SEEDS_DIR, build_corpus, written_examples
+from training.fit import near_duplicate_groups
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return build_corpus()
+
+
+def test_every_written_line_is_valid():
+    for path in sorted((SEEDS_DIR / "examples").glob("*.jsonl")):
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            obj = json.loads(line)
+            assert obj["label"] in CATEGORIES, f"{path.name}:{i}"
+            assert obj["lang"] in {"ru", "kk", "en", "mixed"}, f"{path.name}:{i}"
+            assert obj["text"].strip(), f"{path.name}:{i}"
+
+
+def test_no_exact_duplicates_in_written_examples():
+    texts = written_examples()["text"]
+    assert texts.duplicated().sum() == 0
+
+
+def test_size_and_balance(corpus):
+    assert len(corpus) >= 5000
+    counts = corpus["label"].value_counts()
+    for c in CATEGORIES:
+        assert counts[c] >= 0.1 * len(corpus), c
+
+
+def test_languages(corpus):
+    written = corpus[corpus["kind"] == "written"]
+    share = written["lang"].value_counts(normalize=True)
+    assert share.get("kk", 0) + share.get("mixed", 0) * 0.5 >= 0.10 or share.get("kk", 0) >= 0.06
+    assert share.get("en", 0) >= 0.05
+    assert set(written["lang"]) >= {"ru", "kk", "en", "mixed"}
+
+
+def test_mostly_natural_writing(corpus):
+    assert (corpus["kind"] == "written").mean() > 0.7
+
+
+def test_near_duplicates_share_a_group():
+    texts = ["Нужен курьер, 10к в день, пиши в лс", "Нужен курьер, 12к в день, пиши в лс!", "Бухгалтер в ТОО, 5/2"]
+    groups = near_duplicate_groups(texts)
+    assert groups[0] == groups[1] != groups[2]
+
+
+def test_patterns_readme_names_seed_files():
+    readme = (SEEDS_DIR / "README.md").read_text(encoding="utf-8")
+    for prefix in ("000", "001", "002", "003", "004"):
+        assert prefix in readme
+
+
+def test_hard_pairs_present(corpus):
+    labels = set(corpus.loc[corpus["text"].map(normalize_text).str.contains("курьер"), "label"])
+    assert {"legit_job", "drug_courier"} <= labels

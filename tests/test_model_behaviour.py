@@ -1,0 +1,70 @@
+"""Behaviour of the trained model on cases a user would check first (CheckList style)."""
+import pytest
+
+from conftest import SHARED
+
+BAIT = "Нужен закладчик в Алматы, оплата от 150 000 ₸ в неделю, опыт не нужен, пиши в телеграм @fast_job_kz"
+ACCOUNTANT = ("Требуется бухгалтер в ТОО «Алтын Дән», г. Астана, ул. Кенесары 40. Обязанности: первичная документация, "
+              "1С, сдача налоговой отчётности. График 5/2 с 9:00 до 18:00, официальное трудоустройство, оклад 350 000 ₸.")
+LEGIT_COURIER = ("Курьер в службу доставки ТОО «Дала Экспресс», г. Алматы, ул. Сатпаева 22. Доставка заказов по городу "
+                 "на автомобиле компании, график 5/2, официальное оформление по ТК РК, зарплата 280 000 ₸ в месяц, "
+                 "собеседование в офисе. Звоните в отдел кадров: 8 727 000 00 00.")
+OBFUSCATED = "Нужен курьeр-зaклaдчик, оплата от 80 000 руб в неделю, опыт не нужен. Пишите в ЛС"
+
+
+def test_explicit_bait_scores_high(scorer):
+    r = scorer.explain(BAIT)
+    assert r.risk == "high" and r.category == "drug_courier"
+
+
+def test_accountant_scores_low(scorer):
+    assert scorer.explain(ACCOUNTANT).risk == "low"
+
+
+def test_legit_courier_ad_scores_low(scorer):
+    assert scorer.explain(LEGIT_COURIER).risk == "low"
+
+
+def test_obfuscated_ad_is_caught_with_a_span_on_the_disguised_word(scorer):
+    r = scorer.explain(OBFUSCATED)
+    assert (r.category, r.risk) == ("drug_courier", "high")
+    start = OBFUSCATED.index("зaклaдчик")
+    assert any(x.start <= start and x.end >= start + len("зaклaдчик") for x in r.reasons)
+    for x in r.reasons:
+        assert OBFUSCATED[x.start:x.end] == x.text
+    assert "obfuscation" in {f.name for f in r.flags}
+
+
+def test_probabilities_sum_to_one(scorer):
+    for r in scorer.score([BAIT, ACCOUNTANT, "", "🙂" * 50]):
+        assert sum(r.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
+        assert r.score == pytest.approx(r.probabilities["drug_courier"] + r.probabilities["scam_recruitment"], abs=1e-5)
+
+
+def test_empty_text_is_low(scorer):
+    assert scorer.score([""])[0].risk == "low"
+
+
+@pytest.mark.parametrize("city", ["Астане", "Караганде", "Шымкенте", "Павлодаре"])
+def test_swapping_the_city_barely_moves_the_score(scorer, city):
+    base = "Ищем курьеров в Алматы, оплата 15 000 ₸ в день, пиши в лс"
+    a, b = scorer.scores([base, base.replace("Алматы", city)])
+    assert abs(a - b) < 0.1
+
+
+@pytest.mark.parametrize("ad", [
+    "Требуется курьер на доставку посылок по городу, график свободный",
+    "Ищем водителя с личным авто для развоза заказов",
+    "Работа на складе, смены по 8 часов",
+])
+def test_crypto_pay_and_dm_raise_the_score(scorer, ad):
+    plain, bait = scorer.scores([ad, ad + ", оплата в крипте, пиши в лс"])
+    assert bait > plain + 0.05
+
+
+def test_seed_articles_score_low(scorer):
+    seeds = sorted((SHARED / "seeds").glob("*.txt"))
+    if not seeds:
+        pytest.skip("the seed articles are not beside the project")
+    scores = scorer.scores([p.read_text(encoding="utf-8") for p in seeds])
+    assert all(s < scorer.medium for s in scores), scores
