@@ -52,12 +52,16 @@ class RiskFeatures(TransformerMixin, BaseEstimator):
         return norms, np.asarray(dense, dtype=np.float64).reshape(len(norms), len(DENSE_NAMES))
 
     def fit(self, X, y=None):
-        norms, _ = self.prepare(X)
-        self.word_, self.char_ = self._vectorizers()
-        self.word_.fit(norms)
-        self.char_.fit(norms)
-        self.n_features_out_ = len(self.word_.vocabulary_) + len(self.char_.vocabulary_) + len(DENSE_NAMES)
+        self.fit_transform(X, y)
         return self
+
+    def fit_transform(self, X, y=None):
+        """Fit both vectorizers and return the features, normalizing each text once."""
+        norms, dense = self.prepare(X)
+        self.word_, self.char_ = self._vectorizers()
+        parts = [self.word_.fit_transform(norms), self.char_.fit_transform(norms), sp.csr_matrix(dense * self.dense_weight)]
+        self.n_features_out_ = sum(p.shape[1] for p in parts)
+        return sp.hstack(parts, format="csr")
 
     def transform_prepared(self, norms: list[str], dense: np.ndarray) -> sp.csr_matrix:
         """Features for texts already normalized by prepare()."""

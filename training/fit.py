@@ -5,6 +5,7 @@ import hashlib
 import json
 
 import numpy as np
+from joblib import Parallel, delayed
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
@@ -44,19 +45,32 @@ def positive_score(pipeline: Pipeline, texts) -> np.ndarray:
     return probs[:, pos].sum(axis=1)
 
 
-def cross_validate(corpus: pd.DataFrame, s: Settings, folds: int = 5) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Out-of-fold scores with StratifiedGroupKFold over near-duplicate groups; returns metrics, scores, groups."""
+def cross_validate(corpus: pd.DataFrame, s: Settings, folds: int = 5, n_jobs: int = 2):
+    """Out-of-fold scores (StratifiedGroupKFold over near-duplicate groups) and the model fit on everything.
+
+    The folds and the final fit run side by side; returns (metrics, out-of-fold scores, final pipeline).
+    """
     texts = corpus["text"].tolist()
+    labels = corpus["label"].tolist()
     groups = near_duplicate_groups(texts)
-    oof = np.zeros(len(texts))
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=s.seed)
-    for train_idx, test_idx in splitter.split(texts, corpus["label"], groups):
-        model = build_pipeline(s).fit([texts[i] for i in train_idx], corpus["label"].iloc[train_idx])
-        oof[test_idx] = positive_score(model, [texts[i] for i in test_idx])
-    metrics = report(corpus["label"].to_numpy(), oof)
+    splits = list(splitter.split(texts, labels, groups))
+
+    def fit(idx):
+        return build_pipeline(s).fit([texts[i] for i in idx], [labels[i] for i in idx])
+
+    def fold(train_idx, test_idx):
+        return positive_score(fit(train_idx), [texts[i] for i in test_idx])
+
+    jobs = [delayed(fold)(a, b) for a, b in splits] + [delayed(fit)(np.arange(len(texts)))]
+    *fold_scores, final = Parallel(n_jobs=n_jobs)(jobs)
+    oof = np.zeros(len(texts))
+    for (_, test_idx), scores in zip(splits, fold_scores):
+        oof[test_idx] = scores
+    metrics = report(np.asarray(labels), oof)
     metrics["folds"] = folds
     metrics["near_duplicate_groups"] = int(groups.max() + 1)
-    return metrics, oof, groups
+    return metrics, oof, final
 
 
 def fit_platt(scores: np.ndarray, y: np.ndarray, prevalence: float | None) -> dict:

@@ -15,7 +15,7 @@ class Settings:
     sublinear_tf: bool = True
     max_features: int = 300_000
     dense_weight: float = 1.0
-    C: float = 10.0
+    C: float = 30.0
     class_weight: str | None = "balanced"
     max_iter: int = 2000
     generated_per_label: int = 250

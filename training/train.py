@@ -50,15 +50,17 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
     corpus = build_corpus(user_files, per_label=s.generated_per_label, include_project=project_corpus)
     log(f"corpus: {len(corpus)} examples ({', '.join(f'{k} {v}' for k, v in counts(corpus)['by_label'].items())})")
     y = np.isin(corpus["label"].to_numpy(), list(POSITIVE)).astype(int)
+    pipeline = None
     try:
-        cv, oof, _ = cross_validate(corpus, s, cv_folds)
+        cv, oof, pipeline = cross_validate(corpus, s, cv_folds)
         log(f"cross-validation ({cv_folds} folds by near-duplicate group): ROC-AUC {cv.get('roc_auc', float('nan')):.4f}"
             f" PR-AUC {cv.get('pr_auc', float('nan')):.4f}")
         calibration = fit_platt(oof, y, s.target_prevalence)
     except ValueError as e:  # too few distinct groups or classes for the folds
         cv, calibration = {"skipped": str(e)}, {"a": 1.0, "b": 0.0, "target_prevalence": None}
         log(f"cross-validation skipped: {e}")
-    pipeline = build_pipeline(s).fit(corpus["text"].tolist(), corpus["label"].tolist())
+    if pipeline is None:
+        pipeline = build_pipeline(s).fit(corpus["text"].tolist(), corpus["label"].tolist())
     fingerprint = corpus_fingerprint(corpus, s)
     card = {
         "name": "adrisk",
