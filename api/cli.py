@@ -43,7 +43,7 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
           out: Path = typer.Option(None, "--out", "-o", help="Model folder to write (default: models/)."),
           dev: Optional[Path] = typer.Option(None, "--dev", help="Labelled real data to report on in the card."),
           only_data: bool = typer.Option(False, "--only-data", help="Train on --data alone, without the project corpus."),
-          folds: int = typer.Option(5, "--folds", help="Cross-validation folds.")):
+          folds: int = typer.Option(4, "--folds", help="Cross-validation folds.")):
     """Train a model on the project corpus plus your labelled files, and write it with its card."""
     from training.corpus import DataError
     from training.train import train as run

@@ -26,6 +26,8 @@ _REPEAT_LETTER = re.compile(rf"({_LETTER})\1{{2,}}")
 _REPEAT_PUNCT = re.compile(r"([!?.,)(*=~\-])\1{2,}")
 _SPACES = re.compile(r" {2,}")
 _LEET_CHARS = frozenset(LEET_TO_CYRILLIC)
+_VOWELS = frozenset("аеёиоуыэюяәөұүі")
+_COMPOSED_KEEP = frozenset("йёЙЁ")  # the only letters a combining mark legitimately builds in ru/kk text
 _FOREIGN = frozenset(LOOKALIKE_TO_CYRILLIC)
 _C = "\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f"
 _F = re.escape("".join(sorted(_FOREIGN | _LEET_CHARS)))
@@ -124,9 +126,9 @@ def _char_pass(s: str, src: list[int] | None, stats: Obfuscation | None):
     edits = []
     for m in _COMBINING.finditer(s):
         composed = unicodedata.normalize("NFC", m.group(0))
-        keep = composed if len(composed) == 1 else m.group(1)
-        edits.append((m.start(), m.end(), keep))
-        if stats is not None and len(composed) != 1:
+        real = len(composed) == 1 and composed in _COMPOSED_KEEP
+        edits.append((m.start(), m.end(), composed if real else m.group(1)))
+        if stats is not None and not real:
             stats.marks += len(m.group(2))
     s, src = _apply(s, src, edits)
     edits = []
@@ -159,17 +161,21 @@ def _word_repair(word: str, cyr_text: bool) -> tuple[str, int, int]:
                 chars[i] = LOOKALIKE_TO_CYRILLIC[c]
                 swapped += 1
         cyr += swapped
-    if cyr >= 2 and _LEET_CHARS.intersection(word):
+    if cyr and _LEET_CHARS.intersection(word):
         letters = sum(1 for c in chars if c.isalpha())
         n = len(chars)
         for i, c in enumerate(chars):
             if c not in _LEET_CHARS:
                 continue
-            left = chars[i - 1].isalpha() if i > 0 else None
-            right = chars[i + 1].isalpha() if i + 1 < n else None
-            inside = left and right
-            edge = (left is None and right) or (right is None and left)
-            if inside or (edge and letters >= 3 and letters > n - letters):
+            left = chars[i - 1] if i > 0 else ""
+            right = chars[i + 1] if i + 1 < n else ""
+            if left.isdigit() or right.isdigit():
+                continue  # part of a number such as 3000 or 10к
+            near = [x for x in (left, right) if x.isalpha()]
+            if not near:
+                continue
+            if (c in "@0" or len(near) == 2 or letters >= 3
+                    or any(x in _VOWELS for x in near)):
                 chars[i] = LEET_TO_CYRILLIC[c]
                 leet += 1
     return "".join(chars), swapped, leet
