@@ -13,8 +13,9 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .artifact import load_model
+from .compiled import CompiledModel, softmax
 from .explain import flags_for, reasons_for
-from .normalize import normalize
+from .normalize import normalize, normalize_with_stats
 from .result import CATEGORIES, POSITIVE, Result, risk_band
 
 
@@ -39,6 +40,7 @@ class Scorer:
         cal = card.get("calibration") or {}
         self.cal_a, self.cal_b = float(cal.get("a", 1.0)), float(cal.get("b", 0.0))
         self.features = pipeline.named_steps["features"]
+        self.compiled = CompiledModel(pipeline)
         clf = pipeline.named_steps["clf"]
         classes = [str(c) for c in clf.classes_]
         # column of each trained class in CATEGORIES order; a model trained on fewer classes gives the rest 0
@@ -68,7 +70,7 @@ class Scorer:
 
     def raw_probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Uncalibrated class probabilities, columns in CATEGORIES order."""
-        return self._reorder(self.pipeline.predict_proba(list(texts)))
+        return self._reorder(self.compiled.predict_proba(list(texts)))
 
     def _reorder(self, probs: np.ndarray) -> np.ndarray:
         out = np.zeros((probs.shape[0], len(CATEGORIES)))
@@ -85,26 +87,29 @@ class Scorer:
         probs = self.probabilities(texts)
         return probs[:, [c in POSITIVE for c in CATEGORIES]].sum(axis=1)
 
-    def _terms(self, row) -> list[tuple[str, str, float]]:
+    def _terms(self, wi, wv, ci, cv) -> list[tuple[str, str, float]]:
+        """(kind, n-gram, contribution) for every n-gram that pushed the text towards recruitment bait."""
         if self._names is None:
-            self._names = self.features.get_feature_names_out()
-        contrib = row.data * self._direction[row.indices]
-        keep = contrib > 0
+            self._names = (sorted(self.compiled.word_vocab, key=self.compiled.word_vocab.__getitem__),
+                           sorted(self.compiled.char_vocab, key=self.compiled.char_vocab.__getitem__))
+        n_word = len(self._names[0])
         out = []
-        for idx, c in zip(row.indices[keep], contrib[keep]):
-            name = self._names[idx]
-            if name[:2] in ("w:", "c:"):
-                out.append((name[0], name[2:], float(c)))
+        for kind, idx, val, offset, names in (("w", wi, wv, 0, self._names[0]), ("c", ci, cv, n_word, self._names[1])):
+            contrib = val * self._direction[idx + offset]
+            out += [(kind, names[j], float(c)) for j, c in zip(idx, contrib) if c > 0]
         return out
 
     def score(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool = True) -> list[Result]:
         """One Result per text, in order; reasons and flags when explain is true."""
         texts = [_SURROGATE.sub("\ufffd", t) for t in texts]  # lone surrogates cannot be encoded as UTF-8
         ids = list(ids) if ids is not None else [None] * len(texts)
-        norms, dense = self.features.prepare(texts)
-        X = self.features.transform_prepared(norms, dense)
-        clf = self.pipeline.named_steps["clf"]
-        probs = self._calibrate(self._reorder(clf.predict_proba(X)))
+        prepared, feats = [], []
+        for t in texts:
+            norm, stats = normalize_with_stats(t)
+            prepared.append((norm, stats.share()))
+        feats = [self.compiled.features(n, sh) for n, sh in prepared]
+        z = np.vstack([self.compiled.decision(*f) for f in feats]) if feats else np.empty((0, len(self.compiled.intercept)))
+        probs = self._calibrate(self._reorder(softmax(z)))
         results = []
         for i, text in enumerate(texts):
             p = probs[i]
@@ -112,7 +117,7 @@ class Scorer:
             reasons, flags = [], []
             if explain:
                 normalized = normalize(text)
-                reasons = reasons_for(normalized, self._terms(X.getrow(i)))
+                reasons = reasons_for(normalized, self._terms(*feats[i][:4]))
                 flags = flags_for(normalized)
             results.append(Result(
                 id=ids[i], score=round(score, 6), risk=risk_band(score, self.medium, self.high),

@@ -1,4 +1,6 @@
 """Behaviour of the trained model on cases a user would check first (CheckList style)."""
+import math
+
 import pytest
 
 from conftest import SHARED
@@ -59,7 +61,8 @@ def test_swapping_the_city_barely_moves_the_score(scorer, city):
 ])
 def test_crypto_pay_and_dm_raise_the_score(scorer, ad):
     plain, bait = scorer.scores([ad, ad + ", оплата в крипте, пиши в лс"])
-    assert bait > plain + 0.05
+    logit = lambda p: math.log(p / (1 - p))
+    assert logit(min(bait, 1 - 1e-9)) > logit(plain) + 1.0
 
 
 def test_seed_articles_score_low(scorer):
@@ -68,3 +71,11 @@ def test_seed_articles_score_low(scorer):
         pytest.skip("the seed articles are not beside the project")
     scores = scorer.scores([p.read_text(encoding="utf-8") for p in seeds])
     assert all(s < scorer.medium for s in scores), scores
+
+
+def test_compiled_scorer_matches_the_pipeline(scorer):
+    import numpy as np
+
+    texts = [BAIT, ACCOUNTANT, LEGIT_COURIER, OBFUSCATED, "", "🙂🙂", "a", "Ρабοта в наpк0 ш0пе\u200b"]
+    expected = scorer.pipeline.predict_proba(texts)
+    assert np.abs(scorer.compiled.predict_proba(texts) - expected).max() < 1e-6

@@ -68,6 +68,9 @@ def cross_validate(corpus: pd.DataFrame, s: Settings, folds: int = 5, n_jobs: in
     for (_, test_idx), scores in zip(splits, fold_scores):
         oof[test_idx] = scores
     metrics = report(np.asarray(labels), oof)
+    user = (corpus["kind"] == "user").to_numpy()
+    if user.any() and not user.all():  # how the model does on the user's own rows, held out the same way
+        metrics["user_rows"] = report(np.asarray(labels)[user], oof[user])
     metrics["folds"] = folds
     metrics["near_duplicate_groups"] = int(groups.max() + 1)
     return metrics, oof, final

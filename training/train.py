@@ -55,6 +55,8 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
         cv, oof, pipeline = cross_validate(corpus, s, cv_folds)
         log(f"cross-validation ({cv_folds} folds by near-duplicate group): ROC-AUC {cv.get('roc_auc', float('nan')):.4f}"
             f" PR-AUC {cv.get('pr_auc', float('nan')):.4f}")
+        if "user_rows" in cv and "roc_auc" in cv["user_rows"]:
+            log(f"  on your rows alone: ROC-AUC {cv['user_rows']['roc_auc']:.4f} PR-AUC {cv['user_rows']['pr_auc']:.4f}")
         calibration = fit_platt(oof, y, s.target_prevalence)
     except ValueError as e:  # too few distinct groups or classes for the folds
         cv, calibration = {"skipped": str(e)}, {"a": 1.0, "b": 0.0, "target_prevalence": None}
