@@ -103,10 +103,10 @@ class Scorer:
         """One Result per text, in order; reasons and flags when explain is true."""
         texts = [_SURROGATE.sub("\ufffd", t) for t in texts]  # lone surrogates cannot be encoded as UTF-8
         ids = list(ids) if ids is not None else [None] * len(texts)
-        prepared, feats = [], []
-        for t in texts:
-            norm, stats = normalize_with_stats(t)
-            prepared.append((norm, stats.share()))
+        # with explanations the offset map is needed anyway, so normalize once either way
+        normalized = [normalize(t) for t in texts] if explain else None
+        prepared = ([(n.text, n.obfuscation.share()) for n in normalized] if explain else
+                    [(n, st.share()) for n, st in map(normalize_with_stats, texts)])
         feats = [self.compiled.features(n, sh) for n, sh in prepared]
         z = np.vstack([self.compiled.decision(*f) for f in feats]) if feats else np.empty((0, len(self.compiled.intercept)))
         probs = self._calibrate(self._reorder(softmax(z)))
@@ -116,9 +116,8 @@ class Scorer:
             score = float(min(1.0, max(0.0, sum(p[k] for k, c in enumerate(CATEGORIES) if c in POSITIVE))))
             reasons, flags = [], []
             if explain:
-                normalized = normalize(text)
-                reasons = reasons_for(normalized, self._terms(*feats[i][:4]))
-                flags = flags_for(normalized)
+                reasons = reasons_for(normalized[i], self._terms(*feats[i][:4]))
+                flags = flags_for(normalized[i])
             results.append(Result(
                 id=ids[i], score=round(score, 6), risk=risk_band(score, self.medium, self.high),
                 category=CATEGORIES[int(np.argmax(p))],
