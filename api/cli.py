@@ -14,7 +14,6 @@ from classifier.batch import AtomicOutput, InputError, Rejected, Writer, detect_
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Score job ads and messages for drug-courier "
                   "and scam recruitment bait.")
-DEV_DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "dev.jsonl"
 
 
 def _fail(message: str, code: int = 2):
@@ -43,7 +42,7 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
           out: Path = typer.Option(None, "--out", "-o", help="Model folder to write (default: models/)."),
           dev: Optional[Path] = typer.Option(None, "--dev", help="Labelled real data to report on in the card."),
           only_data: bool = typer.Option(False, "--only-data", help="Train on --data alone, without the project corpus."),
-          folds: int = typer.Option(4, "--folds", help="Cross-validation folds.")):
+          folds: int = typer.Option(3, "--folds", help="Cross-validation folds.")):
     """Train a model on the project corpus plus your labelled files, and write it with its card."""
     from training.corpus import DataError
     from training.train import train as run

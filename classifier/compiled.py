@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -49,32 +50,20 @@ class CompiledModel:
         self.intercept = np.asarray(clf.intercept_, dtype=np.float64)
         self.classes_ = list(clf.classes_)
 
-    def _word_counts(self, text: str) -> dict[int, int]:
+    def _word_counts(self, text: str) -> Counter:
         tokens = _TOKEN.findall(text)
-        vocab, counts = self.word_vocab, {}
         lo, hi = self.word_n
-        for n in range(lo, hi + 1):
-            grams = tokens if n == 1 else [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
-            for g in grams:
-                j = vocab.get(g)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-        return counts
+        grams = [" ".join(tokens[i:i + n]) if n > 1 else tokens[i]
+                 for n in range(lo, hi + 1) for i in range(len(tokens) - n + 1)]
+        return Counter(j for j in map(self.word_vocab.get, grams) if j is not None)
 
-    def _char_counts(self, text: str) -> dict[int, int]:
-        vocab, counts = self.char_vocab, {}
+    def _char_counts(self, text: str) -> Counter:
         lo, hi = self.char_n
-        for word in text.split():
-            w = f" {word} "
-            size = len(w)
-            for n in range(lo, min(hi, size) + 1):
-                for i in range(size - n + 1):
-                    j = vocab.get(w[i:i + n])
-                    if j is not None:
-                        counts[j] = counts.get(j, 0) + 1
-        return counts
+        padded = [f" {w} " for w in text.split()]
+        grams = [w[i:i + n] for w in padded for n in range(lo, min(hi, len(w)) + 1) for i in range(len(w) - n + 1)]
+        return Counter(j for j in map(self.char_vocab.get, grams) if j is not None)
 
-    def _block(self, counts: dict[int, int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _block(self, counts: Counter, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not counts:
             return np.empty(0, dtype=np.int64), np.empty(0)
         idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))

@@ -22,7 +22,6 @@ __version__ = "0.1.0"
 
 
 def _versions() -> dict:
-    import fastapi  # noqa: F401  (recorded only if present)
     import sklearn
     import skops
 
@@ -43,7 +42,7 @@ def evaluate_file(scorer: Scorer, path: Path) -> dict:
 
 
 def train(user_files=(), out_dir: Path | None = None, settings: Settings | None = None, dev: Path | None = None,
-          project_corpus: bool = True, cv_folds: int = 4, log=print) -> dict:
+          project_corpus: bool = True, cv_folds: int = 3, log=print) -> dict:
     """Train, validate and save a model; returns its card."""
     s = settings or Settings()
     started = time.perf_counter()
