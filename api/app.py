@@ -1,8 +1,8 @@
 """The HTTP API: POST /score, POST /score/batch, GET /health, GET /model, GET /metrics.
 
->>> from fastapi.testclient import TestClient          # doctest: +SKIP
->>> with TestClient(create_app()) as client:           # doctest: +SKIP
-...     client.post("/score", json={"text": "Нужен курьер, 10к в день, пиши в лс"}).json()["risk"]
+>>> from fastapi.testclient import TestClient
+>>> with TestClient(create_app()) as client:
+...     client.post("/score", json={"text": "Нужен закладчик, 10к в день, пиши в лс"}).json()["risk"]
 'high'
 """
 from __future__ import annotations

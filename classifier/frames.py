@@ -1,8 +1,9 @@
 """Score pandas and Dask DataFrames: one partition at a time, the model loaded once per worker process.
 
->>> import dask.dataframe as dd, pandas as pd                              # doctest: +SKIP
->>> ddf = dd.from_pandas(pd.DataFrame({"text": ["..."] * 1000}), npartitions=8)  # doctest: +SKIP
->>> score_dask(ddf).compute()[["score", "risk"]]                          # doctest: +SKIP
+>>> frame = pd.DataFrame({"id": [1, 2], "text": ["Нужен закладчик, 10к в день, пиши в лс", "привет, как дела?"]})
+>>> score_frame(frame)["risk"].tolist()
+['high', 'low']
+>>> # the same over a cluster: score_dask(dask.dataframe.from_pandas(frame, npartitions=2)).compute()
 """
 from __future__ import annotations
 

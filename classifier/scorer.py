@@ -1,7 +1,7 @@
 """Score texts with a trained model and explain the scores.
 
->>> scorer = Scorer.load()                                   # doctest: +SKIP
->>> scorer.score(["Нужен закладчик, 5000 в день"])[0].risk   # doctest: +SKIP
+>>> scorer = Scorer.load()
+>>> scorer.score(["Нужен закладчик, 5000 в день, пиши в лс"])[0].risk
 'high'
 """
 from __future__ import annotations
@@ -18,14 +18,11 @@ from .explain import flags_for, reasons_for
 from .normalize import normalize, normalize_with_stats
 from .result import CATEGORIES, POSITIVE, Result, risk_band
 
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-9, 1 - 1e-9)
     return np.log(p / (1 - p))
-
 
 class Scorer:
     """A loaded model: probabilities for the four categories, a calibrated score, risk bands and reasons."""
