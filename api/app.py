@@ -45,15 +45,15 @@ class BatchResponse(BaseModel):
     results: list[Result]
 
 
-def get_scorer(request: Request) -> Scorer:
+async def get_scorer(request: Request) -> Scorer:
     return request.app.state.scorer
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
-def check_api_key(request: Request) -> None:
+async def check_api_key(request: Request) -> None:
     expected = request.app.state.settings.api_key
     if expected and not secrets.compare_digest(request.headers.get("x-api-key", ""), expected):
         raise HTTPException(401, "missing or wrong X-API-Key header")
@@ -113,7 +113,7 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
     @app.post("/score", response_model=Result)
-    def score(req: ScoreRequest, scorer: ScorerDep, settings: SettingsDep) -> Result:
+    async def score(req: ScoreRequest, scorer: ScorerDep, settings: SettingsDep) -> Result:
         """Score one text: score, risk band, category, probabilities, reasons and flags."""
         _check_lengths([req], settings)
         started = time.perf_counter()
