@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import warnings
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Optional
 
@@ -82,40 +83,30 @@ def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file
             _scorer(model)  # fail fast, with a clean message, before starting workers
     except (InputError, ModelError) as e:
         _fail(str(e))
-    rejected_file = AtomicOutput(str(errors)) if errors else None
-    err_stream = rejected_file.__enter__() if rejected_file else None
-
-    def on_reject(r: Rejected):
-        typer.echo(f"adrisk: line {r.line}: {r.reason}", err=True)
-        if err_stream:
-            err_stream.write(json.dumps({"line": r.line, "reason": r.reason, "raw": r.raw}, ensure_ascii=False) + "\n")
-
     show = sys.stderr.isatty() if progress is None else progress
-    bar = None
-    if show:
-        from tqdm import tqdm
+    with ExitStack() as stack:  # every file here appears only if the run completes
+        err_stream = stack.enter_context(AtomicOutput(str(errors))) if errors else None
 
-        bar = tqdm(unit=" rows", file=sys.stderr)
-    try:
-        if output:
-            with AtomicOutput(output, binary=out_format == "parquet") as f:
-                writer = Writer(f, out_format)
-                summary = score_stream(rows, writer, on_reject, scorer=scorer, model_dir=model, workers=workers,
-                                       explain=not no_reasons, progress=bar.update if bar else None,
-                                       medium=medium, high=high)
-                writer.close()
-        else:
-            writer = Writer(sys.stdout, out_format)
+        def on_reject(r: Rejected):
+            typer.echo(f"adrisk: line {r.line}: {r.reason}", err=True)
+            if err_stream:
+                err_stream.write(json.dumps({"line": r.line, "reason": r.reason, "raw": r.raw}, ensure_ascii=False) + "\n")
+
+        bar = None
+        if show:
+            from tqdm import tqdm
+
+            bar = stack.enter_context(tqdm(unit=" rows", file=sys.stderr))
+        stream = stack.enter_context(AtomicOutput(output, binary=out_format == "parquet")) if output else sys.stdout
+        writer = Writer(stream, out_format)
+        try:
             summary = score_stream(rows, writer, on_reject, scorer=scorer, model_dir=model, workers=workers,
-                                   explain=not no_reasons, progress=bar.update if bar else None, medium=medium, high=high)
-            sys.stdout.flush()
-    except InputError as e:
-        _fail(str(e))
-    finally:
-        if bar:
-            bar.close()
-        if rejected_file:
-            rejected_file.__exit__(None, None, None)
+                                   explain=not no_reasons, progress=bar.update if bar else None,
+                                   medium=medium, high=high)
+        except InputError as e:
+            _fail(str(e))
+        writer.close()
+        stream.flush()
     typer.echo(f"adrisk: rows read {summary.read}, scored {summary.scored}, rejected {summary.rejected}", err=True)
     if summary.rejected:
         raise typer.Exit(1)

@@ -127,3 +127,19 @@ def test_train_rejects_bad_labels(tmp_path):
     src.write_text("text,label\nhello,maybe\n", encoding="utf-8")
     res = run("train", "--data", src, "--only-data", "--out", tmp_path / "m")
     assert res.exit_code == 2 and "bad.csv:1" in res.stderr and "maybe" in res.stderr
+
+
+def test_interrupted_run_leaves_no_output(tmp_path, model_dir, monkeypatch):
+    import classifier.stream
+
+    def crash(rows, writer, *a, **k):
+        writer.write([{"id": 1, "score": 0.5}])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(classifier.stream, "score_stream", crash)
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": 1, "text": BAIT}) + "\n", encoding="utf-8")
+    out, errors = tmp_path / "out" / "scored.jsonl", tmp_path / "out" / "errors.jsonl"
+    res = run("score", src, "-o", out, "--errors", errors, "--model", model_dir)
+    assert res.exit_code != 0
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
