@@ -48,3 +48,17 @@ def test_parquet_rows(tmp_path):
     rows = list(read_rows(str(src)))
     assert isinstance(rows[0], Row) and rows[0].extra == {"src": "x"}
     assert isinstance(rows[1], Rejected) and rows[1].line == 2
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.binary(max_size=40).filter(lambda b: b"\n" not in b and b"\r" not in b), max_size=12))
+def test_every_nonblank_line_is_a_row_or_a_rejection(tmp_path, lines):
+    src = tmp_path / "fuzz.jsonl"
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    out = list(read_rows(str(src)))
+    expected = [i + 1 for i, b in enumerate(lines) if b.decode("utf-8", "replace").strip()]
+    assert [r.line for r in out] == expected
