@@ -1,6 +1,7 @@
 """The `adrisk` command: train, score, explain, evaluate, serve. A thin shell over the library."""
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import warnings
@@ -160,8 +161,10 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
         _scorer(model)
     except ModelError as e:
         _fail(str(e))
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)  # our request log (with request ids) beside uvicorn's
+    log_config["loggers"]["adrisk"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
-                access_log=False)
+                access_log=False, log_config=log_config)
 
 
 def main():
