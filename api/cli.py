@@ -26,6 +26,8 @@ def _fail(message: str, code: int = 2):
 def _scorer(model: Optional[Path], medium=None, high=None):
     from classifier.scorer import Scorer
 
+    if medium is not None and high is not None and medium > high:
+        _fail(f"--medium {medium} is above --high {high}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         scorer = Scorer.load(model, medium, high)
@@ -35,8 +37,8 @@ def _scorer(model: Optional[Path], medium=None, high=None):
 
 
 ModelOpt = typer.Option(None, "--model", "-m", envvar="ADRISK_MODEL", help="Model folder (default: models/).")
-MediumOpt = typer.Option(None, "--medium", help="Score from which risk is 'medium' (default: the model card's).")
-HighOpt = typer.Option(None, "--high", help="Score from which risk is 'high' (default: the model card's).")
+MediumOpt = typer.Option(None, "--medium", min=0.0, max=1.0, help="Score from which risk is 'medium' (default: the model card's).")
+HighOpt = typer.Option(None, "--high", min=0.0, max=1.0, help="Score from which risk is 'high' (default: the model card's).")
 
 
 @app.command()

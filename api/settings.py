@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,5 +20,5 @@ class ApiSettings(BaseSettings):
     api_key: Optional[str] = None
     cors_origins: list[str] = []
     log_text: bool = False
-    medium: Optional[float] = None
-    high: Optional[float] = None
+    medium: Optional[float] = Field(None, ge=0.0, le=1.0)
+    high: Optional[float] = Field(None, ge=0.0, le=1.0)

@@ -57,9 +57,14 @@ def detect_format(path: str, given: str | None = None) -> str:
         if given not in FORMATS:
             raise InputError(f"unknown format {given!r}: use one of {', '.join(FORMATS)}")
         return given
+    if path == "-":
+        return "jsonl"
     suffix = Path(path).suffix.lower().lstrip(".")
-    return {"jsonl": "jsonl", "json": "jsonl", "ndjson": "jsonl", "csv": "csv", "txt": "txt", "parquet": "parquet",
-            "pq": "parquet"}.get(suffix, "jsonl" if path == "-" else "txt")
+    known = {"jsonl": "jsonl", "json": "jsonl", "ndjson": "jsonl", "csv": "csv", "txt": "txt", "parquet": "parquet",
+             "pq": "parquet"}
+    if suffix not in known:
+        raise InputError(f"{path}: cannot tell the format from '.{suffix}'; give --format {'|'.join(FORMATS)}")
+    return known[suffix]
 
 
 def _text_lines(path: str) -> Iterator[tuple[int, str | None, bytes]]:
@@ -70,17 +75,18 @@ def _text_lines(path: str) -> Iterator[tuple[int, str | None, bytes]]:
             try:
                 yield i, raw.decode("utf-8").rstrip("\r\n"), raw
             except UnicodeDecodeError as e:
-                yield i, None, raw[:200] + f" (byte {e.start})".encode()
+                yield i, None, raw[:200]
     finally:
         if path != "-":
             stream.close()
 
 
-def _check_text(value, line: int, extra: dict, rid) -> Row | Rejected:
+def _check_text(value, line: int, extra: dict, rid, raw: str = "") -> Row | Rejected:
     if not isinstance(value, str):
-        return Rejected(line, "missing text" if value is None else f"text is {type(value).__name__}, not a string")
+        reason = "missing text" if value is None else f"text is {type(value).__name__}, not a string"
+        return Rejected(line, reason, raw[:200])
     if not value.strip():
-        return Rejected(line, "empty text")
+        return Rejected(line, "empty text", raw[:200])
     return Row(line, rid, value, extra)
 
 
@@ -100,7 +106,7 @@ def read_jsonl(path: str, text_field: str = "text") -> Iterator[Row | Rejected]:
             yield Rejected(i, "not a JSON object", line[:200])
             continue
         extra = {k: v for k, v in obj.items() if k not in (text_field, "id")}
-        yield _check_text(obj.get(text_field), i, extra, obj.get("id"))
+        yield _check_text(obj.get(text_field), i, extra, obj.get("id"), line)
 
 
 def read_txt(path: str, text_field: str = "text") -> Iterator[Row | Rejected]:

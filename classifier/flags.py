@@ -27,7 +27,7 @@ PATTERNS: dict[str, str] = {
         r"пиш\w* в (?:лс|личк\w*|личные|директ|тг|телеграм\w*)|в лс\b|\bлс\b|в личку|личные сообщения|подробности в (?:лс|личке|тг|боте)"
         r"|жеке (?:хат|хабар)\w*|лс-?ке|\bdm\b|dm me|direct message|inbox me|write me in (?:pm|dm)|\bpm\b|ставь \+|пиши \+"
     ),
-    "telegram_contact": r"@[a-z0-9_]{4,}|t\.me/\S+|telegram\.me/\S+|\w+_?bot\b|\bбот(?:а|е|у|ом)?\b|телеграм\w*|телег[аеу]\b|\btg\b",
+    "telegram_contact": r"(?<![\w.])@[a-z0-9_]{4,}|t\.me/\S+|telegram\.me/\S+|\w+_?bot\b|\bбот(?:а|е|у|ом)?\b|телеграм\w*|телег[аеу]\b|\btg\b",
     "crypto_pay": (
         r"крипт\w*|btc|usdt|биткоин\w*|биткойн\w*|bitcoin|crypto|тезер|tether|\bp2p\b|р2р|арбитраж\w*|ltc|эфир\w*|\beth\b|trc-?20"
     ),
@@ -68,7 +68,9 @@ def find_flags(text: str) -> list[FlagHit]:
     for name, pattern in _COMPILED.items():
         m = pattern.search(text)
         if m and m.group(0).strip():
-            hits.append(FlagHit(name, m.start(), m.end()))
+            found = m.group(0)
+            start = m.start() + len(found) - len(found.lstrip())
+            hits.append(FlagHit(name, start, m.start() + len(found.rstrip())))
     return hits
 
 

@@ -126,7 +126,7 @@ def test_train_rejects_bad_labels(tmp_path):
     src = tmp_path / "bad.csv"
     src.write_text("text,label\nhello,maybe\n", encoding="utf-8")
     res = run("train", "--data", src, "--only-data", "--out", tmp_path / "m")
-    assert res.exit_code == 2 and "bad.csv:1" in res.stderr and "maybe" in res.stderr
+    assert res.exit_code == 2 and "bad.csv:2" in res.stderr and "maybe" in res.stderr
 
 
 def test_interrupted_run_leaves_no_output(tmp_path, model_dir, monkeypatch):
@@ -143,3 +143,15 @@ def test_interrupted_run_leaves_no_output(tmp_path, model_dir, monkeypatch):
     res = run("score", src, "-o", out, "--errors", errors, "--model", model_dir)
     assert res.exit_code != 0
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_unknown_extension_asks_for_a_format(tmp_path, model_dir):
+    src = tmp_path / "ads.tsv"
+    src.write_text("text\thello\n", encoding="utf-8")
+    res = run("score", src, "--model", model_dir)
+    assert res.exit_code == 2 and "--format" in res.stderr
+
+
+def test_thresholds_must_be_ordered(model_dir):
+    res = run("explain", "hello", "--model", model_dir, "--medium", "0.9", "--high", "0.5")
+    assert res.exit_code == 2 and "medium" in res.stderr

@@ -37,15 +37,19 @@ def read_labelled(path: str | Path, kind: str = "user") -> pd.DataFrame:
     try:
         if path.suffix.lower() == ".csv":
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frame["_line"] = range(2, len(frame) + 2)  # line 1 is the header
         else:
             rows = []
             with open(path, encoding="utf-8") as f:
                 for i, line in enumerate(f, 1):
                     if line.strip():
                         try:
-                            rows.append(json.loads(line))
+                            obj = json.loads(line)
                         except ValueError as e:
                             raise DataError(f"{path}:{i}: not JSON ({e.msg})") from None
+                        if not isinstance(obj, dict):
+                            raise DataError(f"{path}:{i}: not a JSON object")
+                        rows.append({**obj, "_line": i})
             frame = pd.DataFrame(rows)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as e:
         raise DataError(f"{path}: cannot read ({e})") from None
@@ -54,7 +58,7 @@ def read_labelled(path: str | Path, kind: str = "user") -> pd.DataFrame:
         raise DataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
     frame = frame[frame["text"].astype(str).str.strip() != ""].copy()
     frame["text"] = frame["text"].astype(str)
-    frame["label"] = [_label(v, path, i + 1) for i, v in enumerate(frame["label"])]
+    frame["label"] = [_label(v, path, line) for v, line in zip(frame["label"], frame["_line"])]
     frame["lang"] = frame["lang"] if "lang" in frame else "unknown"
     frame["kind"] = kind
     frame["source"] = path.name
