@@ -27,6 +27,7 @@ _REPEAT_PUNCT = re.compile(r"([!?.,)(*=~\-])\1{2,}")
 _SPACES = re.compile(r" {2,}")
 _LEET_CHARS = frozenset(LEET_TO_CYRILLIC)
 _VOWELS = frozenset("аеёиоуыэюяәөұүі")
+_DIGIT_RUN = re.compile(r"[\d@]+")
 _COMPOSED_KEEP = frozenset("йёЙЁ")  # the only letters a combining mark legitimately builds in ru/kk text
 _FOREIGN = frozenset(LOOKALIKE_TO_CYRILLIC)
 _C = "\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f"
@@ -164,20 +165,23 @@ def _word_repair(word: str, cyr_text: bool) -> tuple[str, int, int]:
     if cyr and _LEET_CHARS.intersection(word):
         letters = sum(1 for c in chars if c.isalpha())
         n = len(chars)
-        for i, c in enumerate(chars):
-            if c not in _LEET_CHARS:
-                continue
-            left = chars[i - 1] if i > 0 else ""
-            right = chars[i + 1] if i + 1 < n else ""
-            if left.isdigit() or right.isdigit():
-                continue  # part of a number such as 3000 or 10к
+        for m in _DIGIT_RUN.finditer(word):
+            a, b = m.span()
+            run = m.group(0)
+            if not all(c in _LEET_CHARS for c in run):
+                continue  # a real number such as 3000 or 10к
+            left = chars[a - 1] if a > 0 else ""
+            right = chars[b] if b < n else ""
             near = [x for x in (left, right) if x.isalpha()]
-            if not near:
+            if not near or left.isdigit() or right.isdigit():
                 continue
-            if (c in "@0" or len(near) == 2 or letters >= 3
-                    or any(x in _VOWELS for x in near)):
-                chars[i] = LEET_TO_CYRILLIC[c]
-                leet += 1
+            inside = len(near) == 2
+            # at the edge of a word only a lone digit or anything with @ can be a letter: 300р stays a price
+            edge_ok = (len(run) == 1 and (run in "@0" or letters >= 3 or any(x in _VOWELS for x in near))) or "@" in run
+            if inside or edge_ok:
+                for k in range(a, b):
+                    chars[k] = LEET_TO_CYRILLIC[chars[k]]
+                leet += len(run)
     return "".join(chars), swapped, leet
 
 

@@ -87,3 +87,9 @@ def test_clean_words_unchanged_apart_from_case(words):
 @given(st.text(alphabet=string.printable + "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі", max_size=120))
 def test_text_path_equals_offset_path(text):
     assert normalize_text(text) == normalize(text).text
+
+
+@pytest.mark.parametrize("raw,expected", [("р@60та", "работа"), ("в03можность", "возможность"), ("3@работка", "заработка"),
+                                          ("300р", "300р"), ("в2000г", "в2000г"), ("0т", "от")])
+def test_runs_of_leet_characters(raw, expected):
+    assert normalize(raw).text == expected

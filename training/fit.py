@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -94,6 +96,8 @@ def corpus_fingerprint(corpus: pd.DataFrame, s: Settings) -> str:
         h.update(t.encode())
         h.update(l.encode())
     h.update(json.dumps(s.as_dict(), sort_keys=True).encode())
+    for name in ("normalize", "confusables", "flags", "features"):  # same data through changed code: another model
+        h.update(Path(importlib.import_module(f"classifier.{name}").__file__).read_bytes())
     return h.hexdigest()[:10]
 
 
