@@ -74,7 +74,7 @@ def _text_lines(path: str) -> Iterator[tuple[int, str | None, bytes]]:
         for i, raw in enumerate(stream, 1):
             try:
                 yield i, raw.decode("utf-8").rstrip("\r\n"), raw
-            except UnicodeDecodeError as e:
+            except UnicodeDecodeError:
                 yield i, None, raw[:200]
     finally:
         if path != "-":

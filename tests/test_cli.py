@@ -1,7 +1,6 @@
 """The `adrisk` command, driven through typer's test runner."""
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from api.cli import app

@@ -1,6 +1,5 @@
 """The project corpus: valid labels, no duplicates, every category and language, honest splits."""
 import json
-from pathlib import Path
 
 import pytest
 
