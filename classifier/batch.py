@@ -219,6 +219,12 @@ def result_record(row: Row, result: dict, keep_extra: bool = True) -> dict:
     return out
 
 
+def _flatten(records: list[dict]) -> list[dict]:
+    """Nested fields (reasons, flags, probabilities) as JSON strings, for CSV and Parquet."""
+    return [{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in r.items()}
+            for r in records]
+
+
 class Writer:
     """Writes result records as JSONL, CSV (nested fields as JSON) or Parquet."""
 
@@ -233,8 +239,7 @@ class Writer:
         if self.fmt == "jsonl":
             self.stream.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         elif self.fmt == "csv":
-            flat = [{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in r.items()}
-                    for r in records]
+            flat = _flatten(records)
             if self._csv is None:
                 self._csv = csv.DictWriter(self.stream, fieldnames=list(flat[0]), extrasaction="ignore")
                 self._csv.writeheader()
@@ -243,8 +248,7 @@ class Writer:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            flat = [{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in r.items()}
-                    for r in records]
+            flat = _flatten(records)
             table = pa.Table.from_pylist(flat)
             if self._pq is None:
                 self._pq = pq.ParquetWriter(self.stream, table.schema)

@@ -84,16 +84,15 @@ class CompiledModel:
     def decision(self, wi, wv, ci, cv, dense) -> np.ndarray:
         return wv @ self.word_coef[wi] + cv @ self.char_coef[ci] + dense @ self.dense_coef + self.intercept
 
-    def predict_proba_normalized(self, prepared) -> np.ndarray:
-        """Probabilities (columns in classes_ order) for (normalized text, disguise share) pairs."""
-        z = np.vstack([self.decision(*self.features(n, s)) for n, s in prepared]) if prepared else \
-            np.empty((0, len(self.intercept)))
+    def prepare(self, texts) -> list[tuple[str, float]]:
+        """(normalized text, share of disguised characters) for each raw text."""
+        return [(norm, stats.share()) for norm, stats in map(normalize_with_stats, texts)]
+
+    def probabilities(self, feats) -> np.ndarray:
+        """Probabilities (columns in classes_ order) from features() rows."""
+        z = np.vstack([self.decision(*f) for f in feats]) if feats else np.empty((0, len(self.intercept)))
         return softmax(z)
 
     def predict_proba(self, texts) -> np.ndarray:
         """Class probabilities for raw texts, as Pipeline.predict_proba gives them."""
-        prepared = []
-        for t in texts:
-            norm, stats = normalize_with_stats(t)
-            prepared.append((norm, stats.share()))
-        return self.predict_proba_normalized(prepared)
+        return self.probabilities([self.features(n, s) for n, s in self.prepare(texts)])

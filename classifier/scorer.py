@@ -13,9 +13,9 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .artifact import load_model
-from .compiled import CompiledModel, softmax
+from .compiled import CompiledModel
 from .explain import flags_for, reasons_for
-from .normalize import normalize, normalize_with_stats
+from .normalize import normalize
 from .result import CATEGORIES, POSITIVE, Result, risk_band
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -103,10 +103,9 @@ class Scorer:
         # with explanations the offset map is needed anyway, so normalize once either way
         normalized = [normalize(t) for t in texts] if explain else None
         prepared = ([(n.text, n.obfuscation.share()) for n in normalized] if explain else
-                    [(n, st.share()) for n, st in map(normalize_with_stats, texts)])
+                    self.compiled.prepare(texts))
         feats = [self.compiled.features(n, sh) for n, sh in prepared]
-        z = np.vstack([self.compiled.decision(*f) for f in feats]) if feats else np.empty((0, len(self.compiled.intercept)))
-        probs = self._calibrate(self._reorder(softmax(z)))
+        probs = self._calibrate(self._reorder(self.compiled.probabilities(feats)))
         results = []
         for i, text in enumerate(texts):
             p = probs[i]

@@ -62,7 +62,7 @@ def read_labelled(path: str | Path, kind: str = "user") -> pd.DataFrame:
     frame["lang"] = frame["lang"] if "lang" in frame else "unknown"
     frame["kind"] = kind
     frame["source"] = path.name
-    return frame[["text", "label", "lang", "kind", "source"]]
+    return frame[["text", "label", "lang", "kind", "source", *(["group"] if "group" in frame else [])]]
 
 
 def written_examples(seeds_dir: Path = SEEDS_DIR) -> pd.DataFrame:

@@ -32,8 +32,7 @@ def _versions() -> dict:
 def evaluate_file(scorer: Scorer, path: Path) -> dict:
     """The real-data report of scorer on a labelled JSONL/CSV file (with `group` when the file has it)."""
     frame = read_labelled(path, kind="eval")
-    raw = pd.read_json(path, lines=True) if str(path).endswith(".jsonl") else pd.read_csv(path, dtype=str)
-    groups = raw["group"].tolist() if "group" in raw and len(raw) == len(frame) else None
+    groups = frame["group"].astype(str).tolist() if "group" in frame else None
     scores = scorer.scores(frame["text"].tolist())
     out = report(frame["label"].to_numpy(), scores, groups)
     y = np.isin(frame["label"].to_numpy(), list(POSITIVE)).astype(int)
