@@ -57,11 +57,15 @@ class CompiledModel:
                  for n in range(lo, hi + 1) for i in range(len(tokens) - n + 1)]
         return Counter(j for j in map(self.word_vocab.get, grams) if j is not None)
 
-    def _char_counts(self, text: str) -> Counter:
+    def char_ids(self, text: str) -> list[int]:
+        """Vocabulary ids of the char_wb n-grams of text, once per occurrence."""
         lo, hi = self.char_n
         padded = [f" {w} " for w in text.split()]
         grams = [w[i:i + n] for w in padded for n in range(lo, min(hi, len(w)) + 1) for i in range(len(w) - n + 1)]
-        return Counter(j for j in map(self.char_vocab.get, grams) if j is not None)
+        return [j for j in map(self.char_vocab.get, grams) if j is not None]
+
+    def _char_counts(self, text: str) -> Counter:
+        return Counter(self.char_ids(text))
 
     def _block(self, counts: Counter, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not counts:

@@ -49,6 +49,37 @@ PATTERNS: dict[str, str] = {
     "secrecy": r"аноним\w*|конфиденциальн\w*|без собеседован\w*|без документов|без паспорта|не задавай\w* вопрос\w*|no questions",
 }
 
+# A batch scorer runs each pattern on every distinct token alone, which finds every match without whitespace
+# in it. A match across tokens comes from an alternative with a space in it, and each such alternative holds
+# every anchor of one tuple below: a string is found inside one token; a pair (a, b) is a token ending in a
+# followed by a token starting with b. Anchors hold no whitespace, so the scorer checks them per token and
+# searches a whole text only when some tuple is complete.
+_PERIOD = "(?:день|сутки|смен|час|нед|day|hour|week|shift)"
+_PREP_END = "[/вaаr]"  # the last letter of / в за per a а
+Anchor = str | tuple[str, str]
+ANCHORS: dict[str, tuple[tuple[Anchor, ...], ...]] = {
+    "pay_per_period": ((r"\d", _PREP_END + _PERIOD), (r"\d", (_PREP_END, _PERIOD)),
+                       ((r"ежедневн\w*", "(?:вы|о)плат"),), (("оплата", "каждый"),),
+                       (("(?:зп|оплата)", "ежедневно"),), (("daily", "pay"),), (("paid", "daily"),)),
+    "high_pay": ((r"\d", _PREP_END + _PERIOD), (r"\d", (_PREP_END, _PERIOD)), (r"\d", r"\$|usd|долл|бакс"),
+                 ((r"(?:лёгк|легк|быстр)\w*", "(?:заработ|деньг)"),), (("оңай", "табыс"),),
+                 (("(?:easy|quick|fast)", "money"),)),
+    "dm_only": (((r"пиш\w*", "в"),), (("в", "личку"),), (("личные", "сообщения"),), (("подробности", "в"),),
+                (("жеке", "(?:хат|хабар)"),), (("direct", "message"),), (("inbox", "me"),),
+                (("(?:ставь|пиши)", r"\+"),)),
+    "telegram_contact": (),
+    "crypto_pay": (),
+    "deposit": (),
+    "no_experience": ((("без", "опыта"),), (("опыт", "не"),), (("тәжірибе", "(?:қажет|керек)"),),
+                      (("no", "experience"),), (("любой", "возраст"),), (("(?:с|от)", r"\d\d"),),
+                      (("1[4-7]", r"\+"),), ((r"\d\d", "жастан"),), (("any", "age"),)),
+    "courier_role": (),
+    "drug_slang": (((r"вес[её]л\w*", "подар"),), ((r"оптов\w*", "клад"),)),
+    "paid_travel": (((r"оплач\w*", "(?:дорог|проезд|переезд|билет)"),), (("travel", "(?:paid|expenses)"),),
+                    (("жол", "ақы"),)),
+    "secrecy": ((("без", "(?:собеседован|документов|паспорта)"),), (("не", "задавай"),), (("no", "questions"),)),
+}
+
 _COMPILED = {name: re.compile(p) for name, p in PATTERNS.items()}
 FLAG_NAMES: tuple[str, ...] = (*PATTERNS, "obfuscation")
 
@@ -77,3 +108,27 @@ def find_flags(text: str) -> list[FlagHit]:
 def flag_vector(text: str) -> list[float]:
     """1.0 for each pattern indicator present in text, in PATTERNS order."""
     return [1.0 if p.search(text) else 0.0 for p in _COMPILED.values()]
+
+
+_TERMS: list[Anchor] = sorted({a for options in ANCHORS.values() for combo in options for a in combo}, key=str)
+# bit i of a mask stands for _TERMS[i]
+ANCHOR_MASKS: tuple[tuple[int, ...], ...] = tuple(
+    tuple(sum(1 << _TERMS.index(a) for a in combo) for combo in ANCHORS[name]) for name in PATTERNS)
+_INSIDE = [(1 << i, re.compile(a if isinstance(a, str) else f"(?:{a[0]}) (?:{a[1]})")) for i, a in enumerate(_TERMS)]
+_ENDS = [(1 << i, re.compile(f"(?:{a[0]})$")) for i, a in enumerate(_TERMS) if isinstance(a, tuple)]
+_STARTS = [(1 << i, re.compile(f"(?:{a[1]})")) for i, a in enumerate(_TERMS) if isinstance(a, tuple)]
+
+
+def token_bits(text: str) -> tuple[int, int, int, int]:
+    """Bit masks for one normalized token: patterns matched inside it alone, anchors inside it, pair anchors
+    whose first word ends it, pair anchors whose second word starts it."""
+    hits = sum(1 << k for k, p in enumerate(_COMPILED.values()) if p.search(text))
+    inside = sum(bit for bit, p in _INSIDE if p.search(text))
+    ends = sum(bit for bit, p in _ENDS if p.search(text))
+    starts = sum(bit for bit, p in _STARTS if p.match(text))
+    return hits, inside, ends, starts
+
+
+def pattern(k: int) -> re.Pattern:
+    """The compiled pattern of the k-th indicator in PATTERNS order."""
+    return list(_COMPILED.values())[k]

@@ -7,14 +7,16 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from .artifact import load_model
-from .compiled import CompiledModel
+from .compiled import CompiledModel, softmax
 from .explain import flags_for, reasons_for
+from .fast import FastScorer
 from .normalize import normalize
 from .result import CATEGORIES, POSITIVE, Result, risk_band
 
@@ -48,6 +50,8 @@ class Scorer:
         else:
             self._direction = clf.coef_[is_pos].mean(axis=0) - clf.coef_[~is_pos].mean(axis=0)
         self._names = None
+        self._fast: FastScorer | None = None
+        self._fast_lock = threading.Lock()  # the token table grows as it scores: one batch at a time
 
     @classmethod
     def load(cls, model_dir: str | Path | None = None, medium: float | None = None, high: float | None = None):
@@ -66,8 +70,13 @@ class Scorer:
         return out / out.sum(axis=1, keepdims=True)
 
     def raw_probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """Uncalibrated class probabilities, columns in CATEGORIES order."""
-        return self._reorder(self.compiled.predict_proba(list(texts)))
+        """Uncalibrated class probabilities, columns in CATEGORIES order (the batch fast path)."""
+        texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
+        with self._fast_lock:
+            if self._fast is None:
+                self._fast = FastScorer(self.compiled)
+            z = self._fast.decision(texts)
+        return self._reorder(softmax(z))
 
     def _reorder(self, probs: np.ndarray) -> np.ndarray:
         out = np.zeros((probs.shape[0], len(CATEGORIES)))
@@ -100,26 +109,20 @@ class Scorer:
         """One Result per text, in order; reasons and flags when explain is true."""
         texts = [_SURROGATE.sub("\ufffd", t) for t in texts]  # lone surrogates cannot be encoded as UTF-8
         ids = list(ids) if ids is not None else [None] * len(texts)
-        # with explanations the offset map is needed anyway, so normalize once either way
-        normalized = [normalize(t) for t in texts] if explain else None
-        prepared = ([(n.text, n.obfuscation.share()) for n in normalized] if explain else
-                    self.compiled.prepare(texts))
-        feats = [self.compiled.features(n, sh) for n, sh in prepared]
+        if not explain:
+            return [self._result(i, p) for i, p in zip(ids, self.probabilities(texts))]
+        normalized = [normalize(t) for t in texts]  # the offset map is needed for reasons anyway
+        feats = [self.compiled.features(n.text, n.obfuscation.share()) for n in normalized]
         probs = self._calibrate(self._reorder(self.compiled.probabilities(feats)))
-        results = []
-        for i, text in enumerate(texts):
-            p = probs[i]
-            score = float(min(1.0, max(0.0, sum(p[k] for k, c in enumerate(CATEGORIES) if c in POSITIVE))))
-            reasons, flags = [], []
-            if explain:
-                reasons = reasons_for(normalized[i], self._terms(*feats[i][:4]))
-                flags = flags_for(normalized[i])
-            results.append(Result(
-                id=ids[i], score=round(score, 6), risk=risk_band(score, self.medium, self.high),
-                category=CATEGORIES[int(np.argmax(p))],
-                probabilities={c: round(float(p[k]), 6) for k, c in enumerate(CATEGORIES)},
-                reasons=reasons, flags=flags, model_version=self.version))
-        return results
+        return [self._result(ids[i], probs[i], reasons_for(normalized[i], self._terms(*feats[i][:4])),
+                             flags_for(normalized[i])) for i in range(len(texts))]
+
+    def _result(self, id_, p: np.ndarray, reasons=(), flags=()) -> Result:
+        score = float(min(1.0, max(0.0, sum(p[k] for k, c in enumerate(CATEGORIES) if c in POSITIVE))))
+        return Result(id=id_, score=round(score, 6), risk=risk_band(score, self.medium, self.high),
+                      category=CATEGORIES[int(np.argmax(p))],
+                      probabilities={c: round(float(p[k]), 6) for k, c in enumerate(CATEGORIES)},
+                      reasons=list(reasons), flags=list(flags), model_version=self.version)
 
     def explain(self, text: str) -> Result:
         """Score one text with reasons and flags."""

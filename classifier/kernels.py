@@ -1,0 +1,254 @@
+"""Compiled loops of the batch scorer (numba): split texts into tokens, find them in the token table, and sum
+TF-IDF weights per text. Everything here works on plain numpy arrays; fast.py and tokens.py hold the logic.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+FNV_OFFSET = np.uint64(14695981039346656037)
+FNV_PRIME = np.uint64(1099511628211)
+ONE = np.uint64(1)
+
+# every code point str.split() treats as whitespace
+SPACES = np.zeros(0x3001, dtype=np.bool_)
+SPACES[[c for c in range(0x3001) if chr(c).isspace()]] = True
+
+
+@njit(cache=True, nogil=True)
+def tokenize(cp, doc_ends, spaces, keys, values):
+    """Tokens of every text: (start, end, text index, hash, table row or -1) arrays; doc_ends[i] is where
+    text i ends in cp, the code points of all texts one after another."""
+    n = cp.shape[0]
+    starts = np.empty(n // 2 + 1, dtype=np.int64)
+    ends = np.empty(n // 2 + 1, dtype=np.int64)
+    docs = np.empty(n // 2 + 1, dtype=np.int64)
+    hashes = np.empty(n // 2 + 1, dtype=np.uint64)
+    mask = np.uint64(keys.shape[0] - 1)
+    count = 0
+    pos = 0
+    for d in range(doc_ends.shape[0]):
+        end = doc_ends[d]
+        while pos < end:
+            c = cp[pos]
+            if c < spaces.shape[0] and spaces[c]:
+                pos += 1
+                continue
+            start = pos
+            h = FNV_OFFSET
+            while pos < end:
+                c = cp[pos]
+                if c < spaces.shape[0] and spaces[c]:
+                    break
+                h = (h ^ np.uint64(c)) * FNV_PRIME
+                pos += 1
+            starts[count] = start
+            ends[count] = pos
+            docs[count] = d
+            hashes[count] = h | ONE  # 0 marks an empty slot
+            count += 1
+        pos = end
+    rows = np.empty(count, dtype=np.int64)
+    for t in range(count):
+        rows[t] = find(keys, values, hashes[t], mask)
+    return starts[:count], ends[:count], docs[:count], hashes[:count], rows
+
+
+@njit(cache=True, nogil=True)
+def find(keys, values, h, mask):
+    """Row stored under hash h, or -1 (linear probing)."""
+    i = h & mask
+    while True:
+        k = keys[i]
+        if k == h:
+            return values[i]
+        if k == 0:
+            return -1
+        i = (i + ONE) & mask
+
+
+@njit(cache=True, nogil=True)
+def insert(keys, values, hashes, rows):
+    """Store rows under their hashes (the table must have room)."""
+    mask = np.uint64(keys.shape[0] - 1)
+    for t in range(hashes.shape[0]):
+        h = hashes[t]
+        i = h & mask
+        while keys[i] != 0 and keys[i] != h:
+            i = (i + ONE) & mask
+        keys[i] = h
+        values[i] = rows[t]
+
+
+@njit(cache=True, nogil=True)
+def texts_plan(docs, rows, n_docs, ok, first, variant_cols, edge_cols, empty_cols, left_cols, script_cols):
+    """Per text: which variant its tokens take (1 = mostly Cyrillic), and whether it needs the full pass."""
+    cyr1 = np.zeros(n_docs)
+    other1 = np.zeros(n_docs)
+    bad = np.zeros(n_docs, dtype=np.bool_)
+    for t in range(docs.shape[0]):
+        r = rows[t]
+        cyr1[docs[t]] += first[r, 0]
+        other1[docs[t]] += first[r, 1]
+        if not ok[r]:
+            bad[docs[t]] = True
+    pick = np.zeros(n_docs, dtype=np.int64)
+    for d in range(n_docs):
+        pick[d] = 1 if cyr1[d] >= 0.6 * max(1.0, other1[d]) else 0
+    cyr2 = np.zeros(n_docs)
+    other2 = np.zeros(n_docs)
+    left = np.zeros(n_docs, dtype=np.bool_)
+    run = 0
+    last_doc = -1
+    for t in range(docs.shape[0]):
+        d = docs[t]
+        r = rows[t]
+        v = pick[d]
+        cyr2[d] += script_cols[r, 2 * v]
+        other2[d] += script_cols[r, 2 * v + 1]
+        if left_cols[r, v]:
+            left[d] = True
+        if d != last_doc:
+            run = 0
+            last_doc = d
+        if empty_cols[r, v]:
+            continue
+        run = run + 1 if edge_cols[r, v] else 0
+        if run >= 4:  # four tokens in a row that could be spaced-out letters
+            bad[d] = True
+    for d in range(n_docs):
+        if left[d] and cyr2[d] >= 0.6 * max(1.0, other2[d]):
+            bad[d] = True
+    return pick, bad
+
+
+@njit(cache=True, nogil=True)
+def _block(acc, touched, n_touched, weights, tf, sublinear, out):
+    """Add the l2-normalized TF-IDF of the counts in acc[touched], times the coefficients, to out; reset acc.
+    weights[f] = [idf[f] * coef[f, :], idf[f] ** 2]; tf[c] = the term weight of count c (below 256)."""
+    norm = 0.0
+    k = weights.shape[1] - 1
+    tmp = np.zeros(k)
+    for i in range(n_touched):
+        f = touched[i]
+        c = acc[f]
+        acc[f] = 0
+        w = tf[c] if c < tf.shape[0] else (np.log(c) + 1.0 if sublinear else float(c))
+        norm += w * w * weights[f, k]
+        for j in range(k):
+            tmp[j] += w * weights[f, j]
+    if norm > 0:
+        norm = np.sqrt(norm)
+        for j in range(k):
+            out[j] += tmp[j] / norm
+
+
+@njit(cache=True, nogil=True)
+def linear(docs, norms, skip, n_docs, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, bigram_keys,
+           bigram_feats, n_words, char_weights, word_weights, tf, sublinear):
+    """Word and character TF-IDF parts of the decision of every text not skipped; norms[t] is the normalized
+    token of token t, docs[t] its text (tokens of a text are contiguous)."""
+    z = np.zeros((n_docs, char_weights.shape[1] - 1))
+    char_acc = np.zeros(char_weights.shape[0], dtype=np.int32)
+    word_acc = np.zeros(word_weights.shape[0], dtype=np.int32)
+    char_touched = np.empty(char_weights.shape[0], dtype=np.int64)
+    word_touched = np.empty(word_weights.shape[0], dtype=np.int64)
+    t = 0
+    n_tok = docs.shape[0]
+    while t < n_tok:
+        d = docs[t]
+        stop = t
+        while stop < n_tok and docs[stop] == d:
+            stop += 1
+        if skip[d]:
+            t = stop
+            continue
+        nc = 0
+        nw = 0
+        prev = -1
+        for u in range(t, stop):
+            j = norms[u]
+            for p in range(char_ptr[j], char_ptr[j + 1]):
+                f = char_ids[p]
+                if char_acc[f] == 0:
+                    char_touched[nc] = f
+                    nc += 1
+                char_acc[f] += 1
+            for p in range(seq_ptr[j], seq_ptr[j + 1]):
+                w = seq_ids[p]
+                if w >= 0:
+                    f = unigram_of[w]
+                    if f >= 0:
+                        if word_acc[f] == 0:
+                            word_touched[nw] = f
+                            nw += 1
+                        word_acc[f] += 1
+                    if prev >= 0:
+                        key = prev * n_words + w
+                        i = np.searchsorted(bigram_keys, key)
+                        if i < bigram_keys.shape[0] and bigram_keys[i] == key:
+                            f = bigram_feats[i]
+                            if word_acc[f] == 0:
+                                word_touched[nw] = f
+                                nw += 1
+                            word_acc[f] += 1
+                prev = w
+        _block(char_acc, char_touched, nc, char_weights, tf, sublinear, z[d])
+        _block(word_acc, word_touched, nw, word_weights, tf, sublinear, z[d])
+        t = stop
+    return z
+
+
+@njit(cache=True, nogil=True)
+def hash_texts(cp, ends):
+    """FNV-1a hash of each text in cp (texts end at ends), as tokenize() hashes tokens."""
+    out = np.empty(ends.shape[0], dtype=np.uint64)
+    start = 0
+    for i in range(ends.shape[0]):
+        h = FNV_OFFSET
+        for p in range(start, ends[i]):
+            h = (h ^ np.uint64(cp[p])) * FNV_PRIME
+        out[i] = h | ONE
+        start = ends[i]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def char_ngrams(cp, ends, lo, hi, keys, values):
+    """Vocabulary ids of the char_wb n-grams (lo..hi) of each text, with repeats, as scikit-learn counts them:
+    each space-separated word padded with one space on each side. Returns (ids, how many per text)."""
+    mask = np.uint64(keys.shape[0] - 1)
+    out = np.empty(cp.shape[0] * (hi - lo + 1) + 16, dtype=np.int64)
+    counts = np.zeros(ends.shape[0], dtype=np.int64)
+    padded = np.empty(cp.shape[0] + 2, dtype=np.uint32)
+    m = 0
+    start = 0
+    for i in range(ends.shape[0]):
+        p = start
+        stop = ends[i]
+        while p < stop:
+            if cp[p] == 32:
+                p += 1
+                continue
+            q = p
+            while q < stop and cp[q] != 32:
+                q += 1
+            length = q - p + 2
+            padded[0] = 32
+            padded[1:length - 1] = cp[p:q]
+            padded[length - 1] = 32
+            for n in range(lo, min(hi, length) + 1):
+                for a in range(length - n + 1):
+                    h = FNV_OFFSET
+                    for b in range(a, a + n):
+                        h = (h ^ np.uint64(padded[b])) * FNV_PRIME
+                    f = find(keys, values, h | ONE, mask)
+                    if f >= 0:
+                        if m >= out.shape[0]:
+                            out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
+                        out[m] = f
+                        m += 1
+                        counts[i] += 1
+            p = q
+        start = stop
+    return out[:m], counts

@@ -1,0 +1,208 @@
+"""A growing table of everything the batch scorer needs about each distinct token, computed once per token.
+
+Real traffic repeats its words, so scoring millions of texts meets each distinct token only once: its
+normalized form (`tokenview`), its red-flag bits and the ids of its word and character n-grams. Raw tokens are
+found by a 64-bit hash of their code points in an open-addressing table; each points to normalized tokens (a
+second one for texts that are mostly Cyrillic, where look-alike words get rewritten). The table is cleared
+when it outgrows its bound, so memory stays flat on any input.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from . import kernels
+from .flags import token_bits
+from .tokenview import token_view
+
+_WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+# columns of a raw token's row; pairs are [plain text, mostly-Cyrillic text]
+OK, FIRST, NORM, DISGUISED, LETTERS, SCRIPT, LEFT, EDGE, EMPTY = (
+    slice(0, 1), slice(1, 3), slice(3, 5), slice(5, 7), slice(7, 9), slice(9, 13), slice(13, 15), slice(15, 17),
+    slice(17, 19))
+RAW_COLUMNS = 19
+
+
+class Buffer:
+    """A numpy array that grows at the end by doubling its capacity; `view` is the filled part."""
+
+    def __init__(self, columns: int = 0, dtype=np.int32):
+        self._data = np.zeros((64, columns) if columns else (64,), dtype=dtype)
+        self.size = 0
+
+    def extend(self, rows) -> None:
+        rows = np.asarray(rows, dtype=self._data.dtype)
+        need = self.size + len(rows)
+        if need > len(self._data):
+            grown = np.zeros((max(need, 2 * len(self._data)), *self._data.shape[1:]), dtype=self._data.dtype)
+            grown[: self.size] = self._data[: self.size]
+            self._data = grown
+        self._data[self.size:need] = rows
+        self.size = need
+
+    @property
+    def view(self) -> np.ndarray:
+        return self._data[: self.size]
+
+
+class Ragged:
+    """Rows of integer ids of varying length, as CSR arrays (`indptr.view`, `ids.view`)."""
+
+    def __init__(self):
+        self.indptr = Buffer(dtype=np.int64)
+        self.indptr.extend([0])
+        self.ids = Buffer()
+        self._pending: list[int] = []
+        self._ends: list[int] = []
+
+    def append(self, ids: list[int]) -> None:
+        self._pending.extend(ids)
+        self._ends.append(self.ids.size + len(self._pending))
+
+    def seal(self) -> None:
+        """Move appended rows into the arrays."""
+        if self._ends:
+            self.ids.extend(self._pending)
+            self.indptr.extend(self._ends)
+            self._pending, self._ends = [], []
+
+
+def _code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Code points of texts one after another, and where each text ends."""
+    cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return cp, np.cumsum([len(t) for t in texts], dtype=np.int64)
+
+
+def _hash_table(strings: list[str], values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Open-addressing table from the hashes of strings to values; refuses a hash collision."""
+    hashes = kernels.hash_texts(*_code_points(strings))
+    if len(np.unique(hashes)) != len(hashes):
+        raise ValueError("two vocabulary entries share a 64-bit hash")
+    size = 1 << max(4, int(2 * len(strings)).bit_length())
+    keys, table = np.zeros(size, dtype=np.uint64), np.zeros(size, dtype=np.int64)
+    kernels.insert(keys, table, hashes, values)
+    return keys, table
+
+
+class TokenTable:
+    """Raw tokens (by hash) -> rows of RAW_COLUMNS; normalized tokens -> flag bits and n-gram ids."""
+
+    def __init__(self, model, max_tokens: int = 1_000_000):
+        self.model = model
+        self.max_tokens = max_tokens
+        # words of the word vocabulary (alone or in a bigram) get dense ids, so bigrams become integer pairs
+        # n-gram ids are renumbered by frequency (lowest idf first): the rows used most then share cache lines
+        self.char_order = np.argsort(model.char_idf, kind="stable")
+        self.word_order = np.argsort(model.word_idf, kind="stable")
+        char_rank = np.empty_like(self.char_order)
+        char_rank[self.char_order] = np.arange(len(self.char_order))
+        grams = sorted(model.char_vocab, key=model.char_vocab.__getitem__)
+        self.char_keys, self.char_values = _hash_table(grams, char_rank.astype(np.int64))
+        self.char_n = model.char_n
+        word_rank = np.empty_like(self.word_order)
+        word_rank[self.word_order] = np.arange(len(self.word_order))
+        words = sorted({w for term in model.word_vocab for w in term.split(" ")})
+        self.word_ids = {w: i for i, w in enumerate(words)}
+        self.unigram_of = np.asarray([word_rank[model.word_vocab[w]] if w in model.word_vocab else -1 for w in words],
+                                     dtype=np.int64)
+        keys, feats = [], []
+        for term, j in model.word_vocab.items():
+            parts = term.split(" ")
+            if len(parts) == 2:
+                keys.append(self.word_ids[parts[0]] * len(words) + self.word_ids[parts[1]])
+                feats.append(word_rank[j])
+        order = np.argsort(keys)
+        self.bigram_keys = np.asarray(keys, dtype=np.int64)[order]
+        self.bigram_feats = np.asarray(feats, dtype=np.int64)[order]
+        self.clear()
+
+    def clear(self) -> None:
+        self.keys = np.zeros(1 << 16, dtype=np.uint64)
+        self.values = np.zeros(1 << 16, dtype=np.int64)
+        self.rows = Buffer(RAW_COLUMNS)
+        self.norm: dict[str, int] = {}
+        self.norm_text: list[str] = []
+        self.bits = Buffer(4, dtype=np.int64)  # flags.token_bits of each normalized token
+        self._new_bits: list[tuple[int, int, int, int]] = []
+        self._new_texts: list[str] = []
+        self.chars, self.sequence = Ragged(), Ragged()
+        self._norm_entry("")  # entry 0: also where tokens that need the full pass point
+        self._seal()
+
+    def _norm_entry(self, text: str) -> int:
+        j = self.norm.get(text)
+        if j is not None:
+            return j
+        j = self.norm[text] = len(self.norm_text)
+        self.norm_text.append(text)
+        if self.model.dense_weight:
+            self._new_bits.append(token_bits(text))
+        self._new_texts.append(text)
+        self.sequence.append([self.word_ids.get(w, -1) for w in _WORD_TOKEN.findall(text)])
+        return j
+
+    def _raw_row(self, token: str) -> list[int]:
+        view = token_view(token)
+        row = [0] * RAW_COLUMNS
+        if view is None:
+            return row
+        row[OK.start], row[FIRST] = 1, view.script
+        for k, v in enumerate((view.plain, view.cyrillic)):
+            row[NORM.start + k] = self._norm_entry(v.text)
+            row[DISGUISED.start + k], row[LETTERS.start + k] = v.disguised, v.letters
+            row[SCRIPT.start + 2 * k: SCRIPT.start + 2 * k + 2] = v.script
+            row[LEFT.start + k], row[EDGE.start + k], row[EMPTY.start + k] = v.lookalike_left, v.edge, not v.text
+        return row
+
+    def tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(text index, row) of every whitespace-separated token of texts, in order; new tokens are added."""
+        joined = "".join(texts)
+        cp, ends = _code_points(texts)
+        starts, stops, docs, hashes, rows = kernels.tokenize(cp, ends, kernels.SPACES, self.keys, self.values)
+        missing = np.flatnonzero(rows < 0)
+        if self.rows.size and self.rows.size + len(missing) > self.max_tokens:
+            self.clear()
+            rows[:] = -1
+            missing = np.arange(len(rows))
+        if len(missing):
+            added: dict[int, int] = {}
+            new_rows = []
+            for i in missing.tolist():
+                h = int(hashes[i])
+                r = added.get(h)
+                if r is None:
+                    r = added[h] = self.rows.size + len(new_rows)
+                    new_rows.append(self._raw_row(joined[starts[i]:stops[i]]))
+                rows[i] = r
+            self.rows.extend(new_rows)
+            self._seal()
+            self._store(np.fromiter(added.keys(), dtype=np.uint64, count=len(added)),
+                        np.fromiter(added.values(), dtype=np.int64, count=len(added)))
+        return docs, rows
+
+    def _seal(self) -> None:
+        """Move what was computed for new normalized tokens into the arrays; n-grams in one compiled pass."""
+        self.bits.extend(self._new_bits or np.zeros((0, 4)))  # stays empty unless the model uses red flags
+        self._new_bits = []
+        self.sequence.seal()
+        if not self._new_texts:
+            return
+        cp, ends = _code_points(self._new_texts)
+        ids, counts = kernels.char_ngrams(cp, ends, self.char_n[0], self.char_n[1], self.char_keys, self.char_values)
+        self.chars.ids.extend(ids)
+        self.chars.indptr.extend(self.chars.indptr.view[-1] + np.cumsum(counts))
+        self._new_texts = []
+
+    def _store(self, hashes: np.ndarray, rows: np.ndarray) -> None:
+        if 2 * self.rows.size > len(self.keys):  # keep the hash table at most half full
+            used = self.keys != 0
+            old_keys, old_values = self.keys[used], self.values[used]
+            size = len(self.keys)
+            while 2 * self.rows.size > size:
+                size *= 2
+            self.keys = np.zeros(size, dtype=np.uint64)
+            self.values = np.zeros(size, dtype=np.int64)
+            kernels.insert(self.keys, self.values, old_keys, old_values)
+        kernels.insert(self.keys, self.values, hashes, rows)

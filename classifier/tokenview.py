@@ -1,0 +1,145 @@
+"""The full normalization pass seen one token at a time, so a batch scorer can cache it per distinct token.
+
+Most of what `normalize` undoes lives inside one whitespace-separated token. `token_view` replays the pass on
+a single token and returns None whenever the answer could depend on the rest of the text; the text-wide
+conditions it leaves open (runs of spaced-out letters, the Cyrillic share that decides look-alike words) are
+summed from the views by `join_views`. Tests hold the result equal to `normalize_with_stats` on the corpus
+and on generated text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .normalize import (_CHAIN, _CYR_ANY, _INNER_DOT, _INNER_SEP, _LETTER_ANY, _LOOKALIKE_WORD, _MIXED_WORD,
+                        _PLAIN_LETTER, _REPEAT_LETTER, _REPEAT_PUNCT, _SPECIAL, Obfuscation, _apply, _char_pass,
+                        _special, _word_repair)
+
+_MARKS = re.compile("[\u0300-\u036f]")
+_SECOND_PASS = (_CHAIN, _INNER_SEP, _INNER_DOT, _REPEAT_LETTER, _REPEAT_PUNCT)
+_WORDISH = re.compile(r"[\w@]")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A token after the pass: its text, disguised characters, (Cyrillic, other) letters, and whether a
+    second pass over a mostly-Cyrillic text would still rewrite a look-alike word in it."""
+
+    text: str
+    disguised: int
+    letters: int
+    script: tuple[int, int]
+    lookalike_left: bool
+    edge: bool
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """`script`: (Cyrillic, other) letters the pass counts before rewriting words; `plain`: the token when the
+    text is not mostly Cyrillic; `cyrillic`: when it is (the same object if look-alike words do not matter)."""
+
+    script: tuple[int, int]
+    plain: Variant
+    cyrillic: Variant
+
+
+def _script(text: str) -> tuple[int, int]:
+    return len(_CYR_ANY.findall(text)), len(_PLAIN_LETTER.findall(text))
+
+
+def _edge(word: str) -> bool:
+    """Could this word join a run of spaced-out letters (it starts or ends with a lone letter)?"""
+    first = _LETTER_ANY.match(word[0]) and (len(word) == 1 or not _WORDISH.match(word[1]))
+    last = _LETTER_ANY.match(word[-1]) and (len(word) == 1 or not _WORDISH.match(word[-2]))
+    return bool(first or last)
+
+
+@lru_cache(maxsize=1 << 16)
+def _rewrite(word: str) -> tuple[str, int]:
+    """A word with Cyrillic or made of look-alikes, repaired as in a mostly-Cyrillic text; (text, disguised)."""
+    fixed, swapped, leet = _word_repair(word, True)
+    return fixed, swapped + leet
+
+
+def _rewrites(pattern: re.Pattern, word: str) -> list[tuple[int, int, str, int]]:
+    return [(m.start(), m.end(), *_rewrite(m.group(0))) for m in pattern.finditer(word) if _rewrite(m.group(0))[0] != m.group(0)]
+
+
+def _settled(word: str) -> bool:
+    """True if a second pass would leave this word as it is (look-alike words aside)."""
+    return (word.lower() == word and not any(p.search(word) for p in _SECOND_PASS)
+            and all(_special(m.group(0)) == (m.group(0), "") for m in _SPECIAL.finditer(word))
+            and not _rewrites(_MIXED_WORD, word))
+
+
+def _variant(words: list[str], disguised: int, cyrillic: bool) -> Variant | None:
+    out, lookalike_left = [], False
+    for w in words:
+        edits = _rewrites(_MIXED_WORD, w) + (_rewrites(_LOOKALIKE_WORD, w) if cyrillic else [])
+        disguised += sum(e[3] for e in edits)
+        w, _ = _apply(w, None, sorted(e[:3] for e in edits))
+        w, _ = _apply(w, None, sorted((m.start() + 1, m.end(), "") for p in (_REPEAT_LETTER, _REPEAT_PUNCT)
+                                      for m in p.finditer(w)))
+        if not _settled(w):
+            return None
+        lookalike_left = lookalike_left or bool(_rewrites(_LOOKALIKE_WORD, w))
+        out.append(w)
+    edges = [_edge(w) for w in out]
+    if len(out) > 1 and any(edges):
+        return None  # a spaced-out run could hide inside the token
+    text = " ".join(out)
+    return Variant(text, disguised, len(_LETTER_ANY.findall(text)), _script(text), lookalike_left, any(edges))
+
+
+def token_view(token: str) -> TokenView | None:
+    """How one raw token (no whitespace) normalizes, or None when only the full pass over the text can tell."""
+    disguised = 0
+    if _MARKS.search(token):
+        stats = Obfuscation()
+        token, _ = _char_pass(token, None, stats)
+        disguised = stats.disguised
+    elif _SPECIAL.search(token):
+        parts = []
+        for ch in token:
+            rep, kind = _special(ch) if _SPECIAL.match(ch) else (ch, "")
+            disguised += kind in ("invisible", "marks", "fancy")
+            parts.append(rep)
+        token = "".join(parts)
+    words = []
+    for w in token.lower().split():
+        if _CHAIN.search(w):
+            return None
+        inner = sorted((m.start(), m.end(), "") for p in (_INNER_SEP, _INNER_DOT) for m in p.finditer(w))
+        disguised += len(inner)
+        words.append(_apply(w, None, inner)[0])
+    plain = _variant(words, disguised, False)
+    if plain is None:
+        return None
+    lookalikes = any(_rewrites(_LOOKALIKE_WORD, w) for w in words)
+    cyrillic = _variant(words, disguised, True) if lookalikes else plain
+    if cyrillic is None:
+        return None
+    return TokenView(_script(" ".join(words)), plain, cyrillic)
+
+
+def _mostly_cyrillic(cyr: int, other: int) -> bool:
+    return cyr >= 0.6 * max(1, other)
+
+
+def join_views(views: list[TokenView]) -> tuple[str, float] | None:
+    """(normalized text, disguised share) of a text from its tokens' views, or None if the full pass must run."""
+    cyr = _mostly_cyrillic(sum(v.script[0] for v in views), sum(v.script[1] for v in views))
+    chosen = [v.cyrillic if cyr else v.plain for v in views]
+    if any(c.lookalike_left for c in chosen) and _mostly_cyrillic(sum(c.script[0] for c in chosen),
+                                                                 sum(c.script[1] for c in chosen)):
+        return None
+    kept = [c for c in chosen if c.text]
+    run = 0
+    for c in kept:
+        run = run + 1 if c.edge else 0
+        if run >= 4:
+            return None
+    disguised = sum(c.disguised for c in chosen)
+    letters = sum(c.letters for c in kept)
+    return " ".join(c.text for c in kept), min(1.0, disguised / max(letters, 1))

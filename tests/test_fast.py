@@ -1,0 +1,92 @@
+"""The batch fast path gives the same numbers as the reference path, on the corpus and on generated text."""
+import copy
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from classifier.fast import FastScorer
+from classifier.flags import flag_vector
+from classifier.normalize import normalize_with_stats
+from classifier.tokenview import join_views, token_view
+from training.corpus import written_examples
+
+# pieces that exercise every branch of normalization and of the red-flag anchors
+PIECES = ["курьер", "Kурьeр", "з а к л а д к и", "з.а.к.л.а.д.к.и", "ш0п", "p@бота", "ООО", "оооочень", "!!!",
+          "...", "ул.абая", "оклад+бонус", "🔥", "💰", "\u200b", "и\u0306", "a\u0301", "𝐤𝐮𝐫𝐲𝐞𝐫", "Python", "taxi",
+          "team", "5000", "в", "день", "за", "смену", "10к/день", "$500", "per", "day", "пиши", "лс", "без", "опыта",
+          "16", "+", "оплата", "каждый", "ежедневно", "весёлые", "подарки", "@kur_bot", "t.me/x", "•", "·", "\n",
+          "\x00", "ΣΑΣ", "İ", "K", "ﬁ", "жұмыс", "күніне", "a", "б", "c", "д", "—", "(", ")", ",", "лёгкий",
+          "заработок", "no", "questions", "не", "задавай", "вопросов", "и.т.д.", "e-mail", "ǅ", "ß"]
+texts_strategy = st.lists(st.sampled_from(PIECES), max_size=14).flatmap(
+    lambda parts: st.lists(st.sampled_from(["", " ", "  ", "\n", "\t"]), min_size=len(parts), max_size=len(parts))
+    .map(lambda seps: "".join(p + s for p, s in zip(parts, seps))))
+
+
+def _joined(text: str):
+    views = [token_view(t) for t in text.split()]
+    return None if any(v is None for v in views) else join_views(views)
+
+
+@pytest.fixture(scope="module")
+def corpus_sample():
+    texts = written_examples()["text"].tolist()
+    return texts[::7]
+
+
+def test_token_views_agree_with_the_full_pass_on_the_corpus(corpus_sample):
+    checked = 0
+    for text in corpus_sample:
+        got = _joined(text)
+        if got is not None:
+            norm, stats = normalize_with_stats(text)
+            assert got == (norm, stats.share()), text
+            checked += 1
+    assert checked > 0.9 * len(corpus_sample)  # the full pass is the exception
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts_strategy)
+def test_token_views_agree_with_the_full_pass_on_generated_text(text):
+    got = _joined(text)
+    if got is not None:
+        norm, stats = normalize_with_stats(text)
+        assert got == (norm, stats.share())
+
+
+def _reference(compiled, texts):
+    return np.vstack([compiled.decision(*compiled.features(n, s)) for n, s in compiled.prepare(texts)])
+
+
+def test_fast_decisions_equal_the_reference(scorer, corpus_sample):
+    fast = FastScorer(scorer.compiled)
+    texts = corpus_sample + ["", " ", "\x00", "a \x00 b", "🔥🔥🔥"]
+    assert np.abs(fast.decision(texts) - _reference(scorer.compiled, texts)).max() < 1e-9
+    assert np.abs(fast.decision(texts[::-1]) - _reference(scorer.compiled, texts[::-1])).max() < 1e-9  # warm table
+
+
+@pytest.fixture(scope="module")
+def with_flags(scorer):
+    """The shipped model with its red-flag features switched on, so the gated flag search is exercised."""
+    compiled = copy.copy(scorer.compiled)
+    compiled.dense_weight = 1.0
+    return compiled
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(texts_strategy, min_size=1, max_size=6))
+def test_fast_decisions_with_red_flags_equal_the_reference(with_flags, texts):
+    fast = FastScorer(with_flags, max_tokens=50)  # a small table: clearing it mid-stream must not matter
+    assert np.abs(fast.decision(texts) - _reference(with_flags, texts)).max() < 1e-9
+
+
+def test_red_flags_found_per_token_match_the_patterns(with_flags, corpus_sample):
+    fast = FastScorer(with_flags)
+    assert np.abs(fast.decision(corpus_sample) - _reference(with_flags, corpus_sample)).max() < 1e-9
+    flagged = sum(any(flag_vector(normalize_with_stats(t)[0])) for t in corpus_sample)
+    assert flagged > len(corpus_sample) / 3  # the sample does exercise the flags
+
+
+def test_empty_batch(scorer):
+    assert FastScorer(scorer.compiled).decision([]).shape == (0, len(scorer.compiled.intercept))
