@@ -92,8 +92,34 @@ def _variant(words: list[str], disguised: int, cyrillic: bool) -> Variant | None
     return Variant(text, disguised, len(_LETTER_ANY.findall(text)), _script(text), lookalike_left, any(edges))
 
 
+# the commonest tokens, which the pass can only lower-case: a Cyrillic word with a bracket, quote or
+# punctuation mark at either end, and a plain number
+_CYRILLIC_WORD = re.compile(r"[«(\"]?[а-яёәғқңөұүһіА-ЯЁӘҒҚҢӨҰҮҺІ]+[»)\".,!?:;]?")
+_NUMBER = re.compile(r"\d+(?:[.,:/\-]\d+)*[.,]?", re.ASCII)
+
+
+def _quick_view(token: str) -> TokenView | None:
+    """The view of a plain Cyrillic word or number without replaying the pass; None for anything else."""
+    if _NUMBER.fullmatch(token):
+        v = Variant(token, 0, 0, (0, 0), False, False)
+        return TokenView((0, 0), v, v)
+    if _CYRILLIC_WORD.fullmatch(token):
+        word = token.lower()
+        if _REPEAT_LETTER.search(word) or len(word) != len(token):
+            return None
+        letters = sum(c.isalpha() for c in word)
+        v = Variant(word, 0, letters, (letters, letters), False, _edge(word))
+        return TokenView((letters, letters), v, v)
+    return None
+
+
 def token_view(token: str) -> TokenView | None:
     """How one raw token (no whitespace) normalizes, or None when only the full pass over the text can tell."""
+    return _quick_view(token) or replay_view(token)
+
+
+def replay_view(token: str) -> TokenView | None:
+    """token_view by replaying every step of the pass on the token."""
     disguised = 0
     if _MARKS.search(token):
         stats = Obfuscation()

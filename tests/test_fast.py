@@ -70,15 +70,19 @@ def test_fast_decisions_equal_the_reference(scorer, corpus_sample):
 def with_flags(scorer):
     """The shipped model with its red-flag features switched on, so the gated flag search is exercised."""
     compiled = copy.copy(scorer.compiled)
-    compiled.dense_weight = 1.0
+    compiled.dense_weight, compiled.use_flags = 1.0, True
     return compiled
+
+
+@pytest.fixture(scope="module")
+def small_table(with_flags):
+    return FastScorer(with_flags, max_tokens=50)  # cleared again and again: that must not change a number
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(texts_strategy, min_size=1, max_size=6))
-def test_fast_decisions_with_red_flags_equal_the_reference(with_flags, texts):
-    fast = FastScorer(with_flags, max_tokens=50)  # a small table: clearing it mid-stream must not matter
-    assert np.abs(fast.decision(texts) - _reference(with_flags, texts)).max() < 1e-9
+def test_fast_decisions_with_red_flags_equal_the_reference(with_flags, small_table, texts):
+    assert np.abs(small_table.decision(texts) - _reference(with_flags, texts)).max() < 1e-9
 
 
 def test_red_flags_found_per_token_match_the_patterns(with_flags, corpus_sample):
@@ -90,3 +94,13 @@ def test_red_flags_found_per_token_match_the_patterns(with_flags, corpus_sample)
 
 def test_empty_batch(scorer):
     assert FastScorer(scorer.compiled).decision([]).shape == (0, len(scorer.compiled.intercept))
+
+
+def test_quick_token_views_equal_the_replayed_ones(corpus_sample):
+    from classifier.tokenview import _quick_view, replay_view
+
+    tokens = {t for text in corpus_sample for t in text.split()} | {"В", "ЁЖ,", "«Ура»", "(с", "12:00", "5.000,", "1-2"}
+    quick = [t for t in tokens if _quick_view(t) is not None]
+    assert len(quick) > len(tokens) / 2
+    for t in quick:
+        assert _quick_view(t) == replay_view(t), t
