@@ -57,7 +57,18 @@ class FastScorer:
         return z
 
     def _dense(self, norm, doc, present, fast, share, n) -> np.ndarray:
-        """Red-flag indicators, the obfuscation indicator and share, times the model's dense weight."""
+        """Red-flag indicators (when the model uses them), the obfuscation indicator and share, times the
+        model's dense weight."""
+        dense = np.zeros((n, _N_FLAGS + 2))
+        dense[:, _N_FLAGS] = share >= 0.02
+        dense[:, _N_FLAGS + 1] = share
+        if self.model.use_flags:
+            self._flags(norm, doc, present, fast, n, dense)
+        return dense * self.model.dense_weight
+
+    def _flags(self, norm, doc, present, fast, n, dense) -> None:
+        """Fill dense[:, k] with red flag k of each fast text: per-token hits, then whole-text searches gated
+        by anchors."""
         bits = self.table.bits.view[norm]
         hits = np.zeros(n, dtype=np.int64)
         anchors = np.zeros(n, dtype=np.int64)
@@ -66,7 +77,6 @@ class FastScorer:
         # pair anchors: a token ending in the first word, the next token of the same text starting with the second
         ends, starts, owner = bits[present, 2], bits[present, 3], doc[present]
         np.bitwise_or.at(anchors, owner[:-1], ends[:-1] & starts[1:] & np.where(owner[:-1] == owner[1:], -1, 0))
-        dense = np.zeros((n, _N_FLAGS + 2))
         first = np.searchsorted(doc, np.arange(n))
         last = np.searchsorted(doc, np.arange(n), side="right")
         words = self.table.norm_text
@@ -81,6 +91,3 @@ class FastScorer:
                     texts[i] = " ".join(words[j] for j in norm[first[i]:last[i]][present[first[i]:last[i]]])
                 found[i] = pattern(k).search(texts[i]) is not None
             dense[:, k] = found
-        dense[:, _N_FLAGS] = share >= 0.02
-        dense[:, _N_FLAGS + 1] = share
-        return dense * self.model.dense_weight

@@ -12,13 +12,14 @@ from .normalize import normalize_with_stats
 DENSE_NAMES: tuple[str, ...] = (*(f"flag:{n}" for n in PATTERNS), "flag:obfuscation", "obfuscation_share")
 
 
-def dense_features(norm: str, share: float) -> list[float]:
-    """Red-flag indicators, an 'obfuscated' indicator and the share of disguised characters."""
-    return [*flag_vector(norm), 1.0 if share >= 0.02 else 0.0, share]
+def dense_features(norm: str, share: float, flags: bool = True) -> list[float]:
+    """Red-flag indicators (zeros unless flags), an 'obfuscated' indicator and the share of disguised characters."""
+    return [*(flag_vector(norm) if flags else [0.0] * len(PATTERNS)), 1.0 if share >= 0.02 else 0.0, share]
 
 
 class RiskFeatures(TransformerMixin, BaseEstimator):
     """Raw texts in, one sparse row per text out: [word TF-IDF | char TF-IDF | indicators * dense_weight].
+    With use_flags false the red-flag columns stay zero and only the disguise indicators count.
 
     >>> f = RiskFeatures(min_df=1).fit(["курьер 5000 в день", "бухгалтер в ТОО"])
     >>> f.transform(["закладчик"]).shape[0]
@@ -26,7 +27,7 @@ class RiskFeatures(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, word_ngram=(1, 2), char_ngram=(2, 5), min_df=2, max_df=1.0, sublinear_tf=True,
-                 max_features=300_000, dense_weight=1.0):
+                 max_features=300_000, dense_weight=1.0, use_flags=True):
         self.word_ngram = word_ngram
         self.char_ngram = char_ngram
         self.min_df = min_df
@@ -34,6 +35,7 @@ class RiskFeatures(TransformerMixin, BaseEstimator):
         self.sublinear_tf = sublinear_tf
         self.max_features = max_features
         self.dense_weight = dense_weight
+        self.use_flags = use_flags
 
     def _vectorizers(self):
         common = dict(lowercase=False, min_df=self.min_df, max_df=self.max_df, sublinear_tf=self.sublinear_tf,
@@ -41,15 +43,18 @@ class RiskFeatures(TransformerMixin, BaseEstimator):
         return (TfidfVectorizer(analyzer="word", ngram_range=tuple(self.word_ngram), **common),
                 TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.char_ngram), **common))
 
-    @staticmethod
-    def prepare(texts) -> tuple[list[str], np.ndarray]:
+    def prepare(self, texts) -> tuple[list[str], np.ndarray]:
         """Normalize texts once; return them with their dense indicator rows."""
         norms, dense = [], []
         for t in texts:
             norm, stats = normalize_with_stats(t)
             norms.append(norm)
-            dense.append(dense_features(norm, stats.share()))
+            dense.append(dense_features(norm, stats.share(), self.flags_on))
         return norms, np.asarray(dense, dtype=np.float64).reshape(len(norms), len(DENSE_NAMES))
+
+    @property
+    def flags_on(self) -> bool:
+        return getattr(self, "use_flags", True)  # models saved before the setting existed used the flags
 
     def fit(self, X, y=None):
         self.fit_transform(X, y)

@@ -137,7 +137,7 @@ class TokenTable:
             return j
         j = self.norm[text] = len(self.norm_text)
         self.norm_text.append(text)
-        if self.model.dense_weight:
+        if self.model.dense_weight and self.model.use_flags:
             self._new_bits.append(token_bits(text))
         self._new_texts.append(text)
         self.sequence.append([self.word_ids.get(w, -1) for w in _WORD_TOKEN.findall(text)])

@@ -26,7 +26,8 @@ from .settings import Settings
 def build_pipeline(s: Settings) -> Pipeline:
     """TF-IDF word and character n-grams plus indicators, then multinomial logistic regression."""
     features = RiskFeatures(word_ngram=s.word_ngram, char_ngram=s.char_ngram, min_df=s.min_df, max_df=s.max_df,
-                            sublinear_tf=s.sublinear_tf, max_features=s.max_features, dense_weight=s.dense_weight)
+                            sublinear_tf=s.sublinear_tf, max_features=s.max_features, dense_weight=s.dense_weight,
+                            use_flags=s.use_flags)
     clf = LogisticRegression(C=s.C, class_weight=s.class_weight, max_iter=s.max_iter, tol=1e-4)
     return Pipeline([("features", features), ("clf", clf)])
 

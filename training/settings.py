@@ -14,8 +14,12 @@ class Settings:
     max_df: float = 1.0
     sublinear_tf: bool = True
     max_features: int = 300_000
+    # weight of the disguise indicators (and red flags, with use_flags) beside the n-grams
     dense_weight: float = 1.0
-    C: float = 30.0
+    # red-flag patterns as features: off measured as good on dev (ROC-AUC 0.991 either way, drug_courier recall
+    # higher without) and lets the batch fast path skip the patterns. The flags still explain every score.
+    use_flags: bool = False
+    C: float = 15.0
     class_weight: str | None = "balanced"
     max_iter: int = 2000
     generated_per_label: int = 250
