@@ -7,7 +7,9 @@ MODEL  := models/model.skops
 DEV    := ../shared/data/dev.jsonl
 DEVARG := $(if $(wildcard $(DEV)),--dev $(DEV),)
 
-.PHONY: install train run test bench robustness loadtest clean
+EMSCAD := ../shared/data/emscad
+
+.PHONY: install train run test evaluate bench robustness loadtest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +30,9 @@ run: $(STAMP) $(MODEL)
 
 test: $(STAMP) $(MODEL)
 	$(BIN)/python -m pytest
+
+evaluate: $(STAMP) $(MODEL)
+	$(BIN)/python tests/bench/evaluate.py $(DEV) $(EMSCAD)
 
 bench: $(STAMP) $(MODEL)
 	$(BIN)/python tests/bench/bench_score.py

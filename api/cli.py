@@ -46,14 +46,16 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
           out: Path = typer.Option(None, "--out", "-o", help="Model folder to write (default: models/)."),
           dev: Optional[Path] = typer.Option(None, "--dev", help="Labelled real data to report on in the card."),
           only_data: bool = typer.Option(False, "--only-data", help="Train on --data alone, without the project corpus."),
-          folds: int = typer.Option(3, "--folds", help="Cross-validation folds.")):
+          folds: int = typer.Option(3, "--folds", help="Cross-validation folds."),
+          text_field: str = typer.Option("text", "--text-field", help="Column or key holding the text in --data."),
+          label_field: str = typer.Option("label", "--label-field", help="Column or key holding the label in --data.")):
     """Train a model on the project corpus plus your labelled files, and write it with its card."""
     from training.corpus import DataError
     from training.train import train as run
 
     try:
         card = run(data, out or default_model_dir(), dev=dev, project_corpus=not only_data, cv_folds=folds,
-                   log=lambda m: typer.echo(m, err=True))
+                   log=lambda m: typer.echo(m, err=True), text_field=text_field, label_field=label_field)
     except (DataError, ValueError) as e:
         _fail(str(e))
     typer.echo(f"model {card['version']} written to {out or default_model_dir()} in {card['train_seconds']} s", err=True)

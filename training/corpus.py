@@ -29,8 +29,9 @@ def _label(value, path: Path, line: int) -> str:
     raise DataError(f"{path}:{line}: label {value!r} is not one of {', '.join(CATEGORIES)} or 1/0")
 
 
-def read_labelled(path: str | Path, kind: str = "user") -> pd.DataFrame:
-    """A CSV or JSONL file with `text` and `label` columns as a frame of text, label, lang, kind."""
+def read_labelled(path: str | Path, kind: str = "user", text_field: str = "text",
+                  label_field: str = "label") -> pd.DataFrame:
+    """A CSV or JSONL file with text and label columns as a frame of text, label, lang, kind."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
@@ -53,9 +54,10 @@ def read_labelled(path: str | Path, kind: str = "user") -> pd.DataFrame:
             frame = pd.DataFrame(rows)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as e:
         raise DataError(f"{path}: cannot read ({e})") from None
-    missing = {"text", "label"} - set(frame.columns)
+    missing = {text_field, label_field} - set(frame.columns)
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    frame = frame.rename(columns={text_field: "text", label_field: "label"})
     frame = frame[frame["text"].astype(str).str.strip() != ""].copy()
     frame["text"] = frame["text"].astype(str)
     frame["label"] = [_label(v, path, line) for v, line in zip(frame["label"], frame["_line"])]
@@ -79,10 +81,10 @@ def generated_examples(seeds_dir: Path = SEEDS_DIR, per_label: int = 250, seed: 
 
 
 def build_corpus(user_files: list[str | Path] = (), seeds_dir: Path = SEEDS_DIR, per_label: int = 250,
-                 include_project: bool = True) -> pd.DataFrame:
+                 include_project: bool = True, text_field: str = "text", label_field: str = "label") -> pd.DataFrame:
     """Project corpus plus user files, exact duplicates dropped (first occurrence wins)."""
     frames = [written_examples(seeds_dir), generated_examples(seeds_dir, per_label)] if include_project else []
-    frames += [read_labelled(p) for p in user_files]
+    frames += [read_labelled(p, "user", text_field, label_field) for p in user_files]
     if not frames:
         raise DataError("no training data: give --data FILE or keep the project corpus")
     corpus = pd.concat(frames, ignore_index=True)

@@ -41,11 +41,14 @@ def evaluate_file(scorer: Scorer, path: Path) -> dict:
 
 
 def train(user_files=(), out_dir: Path | None = None, settings: Settings | None = None, dev: Path | None = None,
-          project_corpus: bool = True, cv_folds: int = 3, log=print) -> dict:
-    """Train, validate and save a model; returns its card."""
-    s = settings or Settings()
+          project_corpus: bool = True, cv_folds: int = 3, log=print, text_field: str = "text",
+          label_field: str = "label") -> dict:
+    """Train, validate and save a model; returns its card. Trained on user files alone, the calibration keeps
+    their own share of positives (the default prior describes the project corpus against real traffic)."""
+    s = settings or (Settings() if project_corpus else Settings(target_prevalence=None))
     started = time.perf_counter()
-    corpus = build_corpus(user_files, per_label=s.generated_per_label, include_project=project_corpus)
+    corpus = build_corpus(user_files, per_label=s.generated_per_label, include_project=project_corpus,
+                          text_field=text_field, label_field=label_field)
     log(f"corpus: {len(corpus)} examples ({', '.join(f'{k} {v}' for k, v in counts(corpus)['by_label'].items())})")
     y = np.isin(corpus["label"].to_numpy(), list(POSITIVE)).astype(int)
     pipeline = None
