@@ -48,14 +48,16 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
           only_data: bool = typer.Option(False, "--only-data", help="Train on --data alone, without the project corpus."),
           folds: int = typer.Option(3, "--folds", help="Cross-validation folds."),
           text_field: str = typer.Option("text", "--text-field", help="Column or key holding the text in --data."),
-          label_field: str = typer.Option("label", "--label-field", help="Column or key holding the label in --data.")):
+          label_field: str = typer.Option("label", "--label-field", help="Column or key holding the label in --data."),
+          tune: bool = typer.Option(False, "--tune", help="Choose C by cross-validated PR-AUC (five trainings).")):
     """Train a model on the project corpus plus your labelled files, and write it with its card."""
     from training.corpus import DataError
     from training.train import train as run
 
     try:
         card = run(data, out or default_model_dir(), dev=dev, project_corpus=not only_data, cv_folds=folds,
-                   log=lambda m: typer.echo(m, err=True), text_field=text_field, label_field=label_field)
+                   log=lambda m: typer.echo(m, err=True), text_field=text_field, label_field=label_field,
+                   tune=tune)
     except (DataError, ValueError) as e:
         _fail(str(e))
     typer.echo(f"model {card['version']} written to {out or default_model_dir()} in {card['train_seconds']} s", err=True)

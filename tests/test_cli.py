@@ -121,6 +121,20 @@ def test_train_on_user_data_only(tmp_path):
     assert json.loads(res.stdout)["score"] > 0.5
 
 
+def test_train_with_own_column_names_and_tuning(tmp_path):
+    rows = [(f"{w} {i}", int(w in ("курьер", "крипта"))) for i in range(20) for w in ("курьер", "крипта", "офис", "оклад")]
+    src = tmp_path / "mine.csv"
+    src.write_text("body,fraudulent\n" + "\n".join(f"{t},{y}" for t, y in rows), encoding="utf-8")
+    out = tmp_path / "model"
+    res = run("train", "--data", src, "--only-data", "--text-field", "body", "--label-field", "fraudulent", "--tune",
+              "--out", out, "--folds", "2")
+    assert res.exit_code == 0, res.stderr
+    card = json.loads((out / "card.json").read_text())
+    tried = card["cross_validation"]["tuned_C_pr_auc"]
+    assert len(tried) == 5 and card["settings"]["C"] == float(max(tried, key=tried.get))
+    assert card["calibration"]["target_prevalence"] is None  # user data alone keeps its own share of positives
+
+
 def test_train_rejects_bad_labels(tmp_path):
     src = tmp_path / "bad.csv"
     src.write_text("text,label\nhello,maybe\n", encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from .metrics import band_quality, report
 from .settings import Settings
 
 __version__ = "0.1.0"
+TUNE_C = (1.5, 5.0, 15.0, 50.0, 150.0)  # regularization tried by --tune
 
 
 def _versions() -> dict:
@@ -40,11 +42,25 @@ def evaluate_file(scorer: Scorer, path: Path) -> dict:
     return out
 
 
+def _tune(corpus: pd.DataFrame, s: Settings, folds: int, log):
+    """The settings with the C of best cross-validated PR-AUC, and that C's cross-validation."""
+    best, tried = None, {}
+    for c in TUNE_C:
+        result = cross_validate(corpus, replace(s, C=c), folds)
+        tried[str(c)] = round(result[0]["pr_auc"], 4)
+        if best is None or result[0]["pr_auc"] > best[1][0]["pr_auc"]:
+            best = (c, result)
+    log(f"C by cross-validated PR-AUC: {tried} -> {best[0]:g}")
+    best[1][0]["tuned_C_pr_auc"] = tried
+    return replace(s, C=best[0]), best[1]
+
+
 def train(user_files=(), out_dir: Path | None = None, settings: Settings | None = None, dev: Path | None = None,
           project_corpus: bool = True, cv_folds: int = 3, log=print, text_field: str = "text",
-          label_field: str = "label") -> dict:
+          label_field: str = "label", tune: bool = False) -> dict:
     """Train, validate and save a model; returns its card. Trained on user files alone, the calibration keeps
-    their own share of positives (the default prior describes the project corpus against real traffic)."""
+    their own share of positives (the default prior describes the project corpus against real traffic).
+    With tune, C is chosen among TUNE_C by cross-validated PR-AUC on the training data."""
     s = settings or (Settings() if project_corpus else Settings(target_prevalence=None))
     started = time.perf_counter()
     corpus = build_corpus(user_files, per_label=s.generated_per_label, include_project=project_corpus,
@@ -53,7 +69,10 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
     y = np.isin(corpus["label"].to_numpy(), list(POSITIVE)).astype(int)
     pipeline = None
     try:
-        cv, oof, pipeline = cross_validate(corpus, s, cv_folds)
+        if tune:
+            s, (cv, oof, pipeline) = _tune(corpus, s, cv_folds, log)
+        else:
+            cv, oof, pipeline = cross_validate(corpus, s, cv_folds)
         log(f"cross-validation ({cv_folds} folds by near-duplicate group): ROC-AUC {cv.get('roc_auc', float('nan')):.4f}"
             f" PR-AUC {cv.get('pr_auc', float('nan')):.4f}")
         if "user_rows" in cv and "roc_auc" in cv["user_rows"]:
