@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import re
-
-import numpy as np
+from itertools import accumulate
 
 from .flags import find_flags
 from .normalize import Normalized
@@ -13,9 +12,9 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _WORD = re.compile(r"[^\s.,!?;:()«»\"“”]+")
 
 
-def _char_weights(norm: str, terms: list[tuple[str, str, float]]) -> np.ndarray:
+def _char_weights(norm: str, terms: list[tuple[str, str, float]]) -> list[float]:
     """Spread each positive term's contribution over the characters where it occurs."""
-    weights = np.zeros(len(norm) + 2)
+    diff = [0.0] * (len(norm) + 1)  # weight per character as differences, summed once at the end
     padded = f" {norm} "
     tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(norm)]
     for kind, term, contrib in terms:
@@ -33,8 +32,10 @@ def _char_weights(norm: str, terms: list[tuple[str, str, float]]) -> np.ndarray:
         for a, b in spans:
             a, b = max(a, 0), min(b, len(norm))
             if b > a:
-                weights[a:b] += contrib / len(spans) / (b - a)
-    return weights[: len(norm)]
+                w = contrib / len(spans) / (b - a)
+                diff[a] += w
+                diff[b] -= w
+    return list(accumulate(diff[: len(norm)]))
 
 
 def reasons_for(normalized: Normalized, terms: list[tuple[str, str, float]], top: int = 5) -> list[Reason]:
@@ -43,7 +44,7 @@ def reasons_for(normalized: Normalized, terms: list[tuple[str, str, float]], top
     if not norm or not terms:
         return []
     w = _char_weights(norm, terms)
-    words = [(m.start(), m.end(), float(w[m.start():m.end()].sum())) for m in _WORD.finditer(norm)]
+    words = [(m.start(), m.end(), float(sum(w[m.start():m.end()]))) for m in _WORD.finditer(norm)]
     if not words:
         return []
     best = max(s for _, _, s in words)

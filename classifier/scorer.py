@@ -70,7 +70,7 @@ class Scorer:
         return out / out.sum(axis=1, keepdims=True)
 
     def raw_probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """Uncalibrated class probabilities, columns in CATEGORIES order (the batch fast path)."""
+        """Uncalibrated class probabilities, columns in CATEGORIES order, from the batch fast path."""
         texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
         with self._fast_lock:
             if self._fast is None:
@@ -119,10 +119,11 @@ class Scorer:
 
     def _result(self, id_, p: np.ndarray, reasons=(), flags=()) -> Result:
         score = float(min(1.0, max(0.0, sum(p[k] for k, c in enumerate(CATEGORIES) if c in POSITIVE))))
-        return Result(id=id_, score=round(score, 6), risk=risk_band(score, self.medium, self.high),
-                      category=CATEGORIES[int(np.argmax(p))],
-                      probabilities={c: round(float(p[k]), 6) for k, c in enumerate(CATEGORIES)},
-                      reasons=list(reasons), flags=list(flags), model_version=self.version)
+        # built from our own numbers, so pydantic's validation is skipped (it was a tenth of batch time)
+        return Result.model_construct(
+            id=id_, score=round(score, 6), risk=risk_band(score, self.medium, self.high),
+            category=CATEGORIES[int(np.argmax(p))], probabilities={c: round(float(p[k]), 6) for k, c in enumerate(CATEGORIES)},
+            reasons=list(reasons), flags=list(flags), model_version=self.version)
 
     def explain(self, text: str) -> Result:
         """Score one text with reasons and flags."""
