@@ -25,12 +25,10 @@ def score_frame(frame: pd.DataFrame, text_column: str = "text", model_dir: str |
     """frame with score, risk, category and model_version columns added; a missing text scores as empty."""
     scorer = _scorer(str(model_dir) if model_dir else None)
     texts = frame[text_column].where(frame[text_column].notna(), "").astype(str).tolist()
-    results = scorer.score(texts, explain=False)
+    records = scorer.records(texts)
     out = frame.copy()
-    out["score"] = [r.score for r in results]
-    out["risk"] = [r.risk for r in results]
-    out["category"] = [r.category for r in results]
-    out["model_version"] = [r.model_version for r in results]
+    for column in RESULT_COLUMNS:
+        out[column] = [r[column] for r in records]
     return out
 
 

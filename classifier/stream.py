@@ -16,9 +16,14 @@ def _init_worker(model_dir: str | None, medium, high) -> None:
     _worker_scorer = Scorer.load(model_dir, medium, high)
 
 
+def _dumps(scorer: Scorer, texts: list[str], explain: bool) -> list[dict]:
+    """Result.model_dump() of each text; without reasons straight from the batch scorer."""
+    return [r.model_dump() for r in scorer.score(texts)] if explain else scorer.records(texts)
+
+
 def _score_chunk(args) -> list[dict]:
     texts, explain = args
-    return [r.model_dump() for r in _worker_scorer.score(texts, explain=explain)]
+    return _dumps(_worker_scorer, texts, explain)
 
 
 def _chunks(rows: Iterable[Row | Rejected], size: int, on_reject: Callable[[Rejected], None],
@@ -49,7 +54,7 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
     if workers <= 1:
         scorer = scorer or Scorer.load(model_dir, medium, high)
         for chunk in chunks:
-            results = [r.model_dump() for r in scorer.score([r.text for r in chunk], explain=explain)]
+            results = _dumps(scorer, [r.text for r in chunk], explain)
             _emit(chunk, results, writer, summary, progress)
         return summary
     ctx = get_context("spawn")

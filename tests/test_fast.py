@@ -104,3 +104,9 @@ def test_quick_token_views_equal_the_replayed_ones(corpus_sample):
     assert len(quick) > len(tokens) / 2
     for t in quick:
         assert _quick_view(t) == replay_view(t), t
+
+
+def test_records_are_the_results_without_reasons(scorer, corpus_sample):
+    texts = corpus_sample[:300]
+    assert scorer.records(texts, ids=range(300)) == [r.model_dump() for r in scorer.score(texts, range(300), explain=False)]
+    assert list(scorer.records(texts[:1])[0]) == list(type(scorer.score(texts[:1])[0]).model_fields)
