@@ -16,7 +16,6 @@ import numpy as np
 from .artifact import load_model
 from .compiled import CompiledModel, softmax
 from .explain import flags_for, reasons_for
-from .fast import FastScorer
 from .normalize import normalize
 from .result import CATEGORIES, POSITIVE, Result
 
@@ -50,7 +49,7 @@ class Scorer:
         else:
             self._direction = clf.coef_[is_pos].mean(axis=0) - clf.coef_[~is_pos].mean(axis=0)
         self._names = None
-        self._fast: FastScorer | None = None
+        self._fast = None  # the batch fast path, built on first use
         self._fast_lock = threading.Lock()  # the token table grows as it scores: one batch at a time
 
     @classmethod
@@ -74,6 +73,8 @@ class Scorer:
         texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
         with self._fast_lock:
             if self._fast is None:
+                from .fast import FastScorer  # numba loads here, so a server that only explains never pays for it
+
                 self._fast = FastScorer(self.compiled)
             z = self._fast.decision(texts)
         return self._reorder(softmax(z))
