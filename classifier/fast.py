@@ -9,7 +9,7 @@ import numpy as np
 from . import kernels
 from .flags import ANCHOR_MASKS, PATTERNS, pattern
 from .normalize import normalize_with_stats
-from .tokens import DISGUISED, EDGE, EMPTY, FIRST, LEFT, LETTERS, NORM, OK, SCRIPT, TokenTable
+from .tokens import DISGUISED, EDGE, EMPTY, FIRST, LEFT, LETTERS, NORM, OK, SCRIPT, Buffer, TokenTable
 
 _N_FLAGS = len(PATTERNS)
 
@@ -31,6 +31,7 @@ class FastScorer:
         # one row per n-gram, the most frequent (lowest idf) first so the rows used most share cache lines
         self.char_weights = _weights(model.char_idf, model.char_coef, self.table.char_order)
         self.word_weights = _weights(model.word_idf, model.word_coef, self.table.word_order)
+        self._sums, self._generation = Buffer(self.char_weights.shape[1], np.float64), -1
 
     def decision(self, texts: list[str]) -> np.ndarray:
         """Decision values (one row per text, one column per class row of the model)."""
@@ -42,7 +43,8 @@ class FastScorer:
         chosen = table[rows]
         variant = pick[docs]
         norms = np.where(variant == 1, chosen[:, NORM.start + 1], chosen[:, NORM.start]).astype(np.int64)
-        z = kernels.linear(docs, norms, slow, n, t.chars.indptr.view, t.chars.ids.view, t.sequence.indptr.view,
+        z = kernels.linear(docs, norms, slow, n, t.chars.indptr.view, t.chars.ids.view, self._char_sums(),
+                           t.sequence.indptr.view,
                            t.sequence.ids.view, t.unigram_of, t.bigram_keys, t.bigram_feats, len(t.word_ids),
                            self.char_weights, self.word_weights, self.tf, m.sublinear)
         z += m.intercept
@@ -55,6 +57,16 @@ class FastScorer:
             text, stats = normalize_with_stats(texts[i])
             z[i] = m.decision(*m.features(text, stats.share()))
         return z
+
+    def _char_sums(self) -> np.ndarray:
+        """Per normalized token, its character n-grams' weight rows summed; extended as the table grows."""
+        t = self.table
+        if self._generation != t.generation:  # the table was cleared
+            self._sums, self._generation = Buffer(self.char_weights.shape[1], np.float64), t.generation
+        if self._sums.size < len(t.norm_text):
+            self._sums.extend(kernels.row_sums(t.chars.indptr.view, t.chars.ids.view, self._sums.size,
+                                               self.char_weights))
+        return self._sums.view
 
     def _dense(self, norm, doc, present, fast, share, n) -> np.ndarray:
         """Red-flag indicators (when the model uses them), the obfuscation indicator and share, times the

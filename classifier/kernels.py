@@ -123,36 +123,49 @@ def texts_plan(docs, rows, n_docs, ok, first, variant_cols, edge_cols, empty_col
 
 
 @njit(cache=True, nogil=True)
-def _block(acc, touched, n_touched, weights, tf, sublinear, out):
-    """Add the l2-normalized TF-IDF of the counts in acc[touched], times the coefficients, to out; reset acc.
-    weights[f] = [idf[f] * coef[f, :], idf[f] ** 2]; tf[c] = the term weight of count c (below 256)."""
-    norm = 0.0
-    k = weights.shape[1] - 1
-    tmp = np.zeros(k)
-    for i in range(n_touched):
-        f = touched[i]
-        c = acc[f]
-        acc[f] = 0
-        w = tf[c] if c < tf.shape[0] else (np.log(c) + 1.0 if sublinear else float(c))
-        norm += w * w * weights[f, k]
-        for j in range(k):
-            tmp[j] += w * weights[f, j]
-    if norm > 0:
-        norm = np.sqrt(norm)
-        for j in range(k):
-            out[j] += tmp[j] / norm
+def _term(c, tf, sublinear):
+    """The term weight of count c: tf[c] below 256."""
+    return tf[c] if c < tf.shape[0] else (np.log(c) + 1.0 if sublinear else float(c))
 
 
 @njit(cache=True, nogil=True)
-def linear(docs, norms, skip, n_docs, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, bigram_keys,
+def _finish(sums, out):
+    """out += sums[:k] / sqrt(sums[k]), the l2-normalized dot product, when the norm is not zero."""
+    k = out.shape[0]
+    if sums[k] > 0:
+        norm = np.sqrt(sums[k])
+        for j in range(k):
+            out[j] += sums[j] / norm
+
+
+@njit(cache=True, nogil=True)
+def row_sums(ptr, ids, first, weights):
+    """For rows first.. of a ragged id list: the sum of weights[f] over each row's ids (repeats counted)."""
+    out = np.zeros((ptr.shape[0] - 1 - first, weights.shape[1]))
+    for r in range(first, ptr.shape[0] - 1):
+        for p in range(ptr[r], ptr[r + 1]):
+            f = ids[p]
+            for j in range(weights.shape[1]):
+                out[r - first, j] += weights[f, j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def linear(docs, norms, skip, n_docs, char_ptr, char_ids, char_sums, seq_ptr, seq_ids, unigram_of, bigram_keys,
            bigram_feats, n_words, char_weights, word_weights, tf, sublinear):
     """Word and character TF-IDF parts of the decision of every text not skipped; norms[t] is the normalized
-    token of token t, docs[t] its text (tokens of a text are contiguous)."""
-    z = np.zeros((n_docs, char_weights.shape[1] - 1))
+    token of token t, docs[t] its text (tokens of a text are contiguous). weights[f] = [idf[f] * coef[f, :],
+    idf[f] ** 2]; tf[c] = the term weight of count c.
+
+    Character n-grams: char_sums[t] already sums the weights of token t's n-grams as if each counted once in
+    the text, so only n-grams that occur more than once in a text need their weights looked up again."""
+    k = char_weights.shape[1] - 1
+    z = np.zeros((n_docs, k))
     char_acc = np.zeros(char_weights.shape[0], dtype=np.int32)
     word_acc = np.zeros(word_weights.shape[0], dtype=np.int32)
     char_touched = np.empty(char_weights.shape[0], dtype=np.int64)
     word_touched = np.empty(word_weights.shape[0], dtype=np.int64)
+    sums = np.zeros(k + 1)
     t = 0
     n_tok = docs.shape[0]
     while t < n_tok:
@@ -166,8 +179,11 @@ def linear(docs, norms, skip, n_docs, char_ptr, char_ids, seq_ptr, seq_ids, unig
         nc = 0
         nw = 0
         prev = -1
+        sums[:] = 0.0
         for u in range(t, stop):
             j = norms[u]
+            for q in range(k + 1):
+                sums[q] += char_sums[j, q]
             for p in range(char_ptr[j], char_ptr[j + 1]):
                 f = char_ids[p]
                 if char_acc[f] == 0:
@@ -193,8 +209,26 @@ def linear(docs, norms, skip, n_docs, char_ptr, char_ids, seq_ptr, seq_ids, unig
                                 nw += 1
                             word_acc[f] += 1
                 prev = w
-        _block(char_acc, char_touched, nc, char_weights, tf, sublinear, z[d])
-        _block(word_acc, word_touched, nw, word_weights, tf, sublinear, z[d])
+        for i in range(nc):  # n-grams seen c > 1 times: replace c * weight by tf(c) * weight
+            f = char_touched[i]
+            c = char_acc[f]
+            char_acc[f] = 0
+            if c > 1:
+                w = _term(c, tf, sublinear)
+                for j in range(k):
+                    sums[j] += (w - c) * char_weights[f, j]
+                sums[k] += (w * w - c) * char_weights[f, k]
+        _finish(sums, z[d])
+        sums[:] = 0.0
+        for i in range(nw):
+            f = word_touched[i]
+            c = word_acc[f]
+            word_acc[f] = 0
+            w = _term(c, tf, sublinear)
+            for j in range(k):
+                sums[j] += w * word_weights[f, j]
+            sums[k] += w * w * word_weights[f, k]
+        _finish(sums, z[d])
         t = stop
     return z
 

@@ -21,6 +21,16 @@ from .result import CATEGORIES, POSITIVE, Result
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+def _clean_surrogates(texts: Sequence[str]) -> list[str]:
+    """Texts with lone surrogates (which UTF-8 cannot encode) replaced by U+FFFD; one check for the batch."""
+    texts = list(texts)
+    try:
+        "".join(texts).encode("utf-8")
+        return texts
+    except UnicodeEncodeError:
+        return [_SURROGATE.sub("\ufffd", t) for t in texts]
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-9, 1 - 1e-9)
     return np.log(p / (1 - p))
@@ -70,7 +80,7 @@ class Scorer:
 
     def raw_probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Uncalibrated class probabilities, columns in CATEGORIES order, from the batch fast path."""
-        texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
+        texts = _clean_surrogates(texts)
         with self._fast_lock:
             if self._fast is None:
                 from .fast import FastScorer  # numba loads here, so a server that only explains never pays for it
@@ -108,7 +118,7 @@ class Scorer:
 
     def score(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool = True) -> list[Result]:
         """One Result per text, in order; reasons and flags when explain is true."""
-        texts = [_SURROGATE.sub("\ufffd", t) for t in texts]  # lone surrogates cannot be encoded as UTF-8
+        texts = _clean_surrogates(texts)
         ids = list(ids) if ids is not None else [None] * len(texts)
         if not explain:
             # built from our own numbers, so pydantic's validation is skipped (it was a tenth of batch time)

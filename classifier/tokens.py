@@ -92,6 +92,7 @@ class TokenTable:
     def __init__(self, model, max_tokens: int = 1_000_000):
         self.model = model
         self.max_tokens = max_tokens
+        self.generation = 0  # counts clear() calls, so what others cache per normalized token can follow
         # words of the word vocabulary (alone or in a bigram) get dense ids, so bigrams become integer pairs
         # n-gram ids are renumbered by frequency (lowest idf first): the rows used most then share cache lines
         self.char_order = np.argsort(model.char_idf, kind="stable")
@@ -119,6 +120,7 @@ class TokenTable:
         self.clear()
 
     def clear(self) -> None:
+        self.generation += 1
         self.keys = np.zeros(1 << 16, dtype=np.uint64)
         self.values = np.zeros(1 << 16, dtype=np.int64)
         self.rows = Buffer(RAW_COLUMNS)
