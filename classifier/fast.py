@@ -42,16 +42,18 @@ class FastScorer:
                                         table[:, EDGE], table[:, EMPTY], table[:, LEFT], table[:, SCRIPT])
         chosen = table[rows]
         variant = pick[docs]
-        norms = np.where(variant == 1, chosen[:, NORM.start + 1], chosen[:, NORM.start]).astype(np.int64)
+
+        def column(pair: slice) -> np.ndarray:  # each token's value for the variant its text takes
+            return np.where(variant == 1, chosen[:, pair.start + 1], chosen[:, pair.start])
+
+        norms = column(NORM).astype(np.int64)
         z = kernels.linear(docs, norms, slow, n, t.chars.indptr.view, t.chars.ids.view, self._char_sums(),
-                           t.sequence.indptr.view,
-                           t.sequence.ids.view, t.unigram_of, t.bigram_keys, t.bigram_feats, len(t.word_ids),
-                           self.char_weights, self.word_weights, self.tf, m.sublinear)
-        z += m.intercept
+                           t.sequence.indptr.view, t.sequence.ids.view, t.unigram_of, t.bigram_keys,
+                           t.bigram_feats, len(t.word_ids), self.char_weights, self.word_weights, self.tf,
+                           m.sublinear) + m.intercept
         if m.dense_weight:
-            def column(pair):
-                return np.where(variant == 1, chosen[:, pair.start + 1], chosen[:, pair.start])
-            share = np.minimum(1.0, np.bincount(docs, column(DISGUISED), n) / np.maximum(np.bincount(docs, column(LETTERS), n), 1))
+            letters = np.maximum(np.bincount(docs, column(LETTERS), n), 1)
+            share = np.minimum(1.0, np.bincount(docs, column(DISGUISED), n) / letters)
             z += self._dense(norms, docs, column(EMPTY) == 0, ~slow, share, n) @ m.dense_coef
         for i in np.flatnonzero(slow):
             text, stats = normalize_with_stats(texts[i])

@@ -129,6 +129,9 @@ def token_bits(text: str) -> tuple[int, int, int, int]:
     return hits, inside, ends, starts
 
 
+_IN_ORDER = tuple(_COMPILED.values())
+
+
 def pattern(k: int) -> re.Pattern:
     """The compiled pattern of the k-th indicator in PATTERNS order."""
-    return list(_COMPILED.values())[k]
+    return _IN_ORDER[k]
