@@ -74,9 +74,18 @@ def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file
           workers: int = typer.Option(1, "--workers", "-w", min=1, help="Scoring processes."),
           no_reasons: bool = typer.Option(False, "--no-reasons", help="Skip reasons and flags (faster)."),
           progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: on a terminal)."),
-          medium: Optional[float] = MediumOpt, high: Optional[float] = HighOpt):
+          medium: Optional[float] = MediumOpt, high: Optional[float] = HighOpt,
+          engine: str = typer.Option("local", "--engine", help="local, or dask: files (a path or glob) scored on a "
+                                     "Dask cluster into a Parquet folder given by --output."),
+          scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a "
+                                                  "local cluster of --workers processes).")):
     """Score every row; one JSON object per row, in input order, with the input's id."""
     from classifier.stream import score_stream
+
+    if engine == "dask":
+        return _score_on_dask(input, output, fmt, text_field, model, scheduler, workers)
+    if engine != "local":
+        _fail(f"unknown engine {engine!r}: use local or dask")
 
     try:
         rows = read_rows(input, fmt, text_field)
@@ -117,6 +126,20 @@ def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file
     typer.echo(f"adrisk: rows read {summary.read}, scored {summary.scored}, rejected {summary.rejected}", err=True)
     if summary.rejected:
         raise typer.Exit(1)
+
+
+def _score_on_dask(pattern, output, fmt, text_field, model, scheduler, workers) -> None:
+    from classifier.frames import score_files_on_dask
+
+    if not output:
+        _fail("--engine dask writes a Parquet folder: give --output DIR")
+    try:
+        given = fmt or detect_format(pattern.replace("*", "x"))
+        rows = score_files_on_dask(pattern, output, given, text_field, str(model) if model else None, scheduler,
+                                   workers)
+    except (InputError, ValueError, FileExistsError, FileNotFoundError, OSError) as e:
+        _fail(str(e))
+    typer.echo(f"adrisk: rows scored {rows}, written to {output}", err=True)
 
 
 @app.command()

@@ -23,3 +23,25 @@ def test_dask_local_cluster_two_workers(model_dir):
         out = score_dask(dd.from_pandas(frame, npartitions=6), model_dir=str(model_dir)).compute()
     expected = score_frame(frame, model_dir=str(model_dir))
     assert list(out.sort_values("id")["score"]) == pytest.approx(list(expected["score"]))
+
+
+def test_cli_dask_engine_scores_a_glob_into_parquet(tmp_path, model_dir):
+    pytest.importorskip("distributed")
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    for part in range(2):
+        pd.DataFrame({"id": [f"{part}-{i}" for i in range(20)], "body": [TEXTS[i % 2] for i in range(20)]}) \
+            .to_csv(tmp_path / f"part{part}.csv", index=False)
+    out = tmp_path / "scored"
+    res = CliRunner().invoke(app, ["score", str(tmp_path / "part*.csv"), "--engine", "dask", "--column", "body",
+                                   "-o", str(out), "--workers", "2", "--model", str(model_dir)])
+    assert res.exit_code == 0, res.output
+    assert "rows scored 40" in res.stderr
+    scored = pd.read_parquet(out).sort_values("id")
+    expected = score_frame(pd.DataFrame({"body": [TEXTS[i % 2] for i in range(20)]}), "body", str(model_dir))
+    assert list(scored["score"][:20]) == pytest.approx(list(expected["score"]))
+    again = CliRunner().invoke(app, ["score", str(tmp_path / "part*.csv"), "--engine", "dask", "-o", str(out),
+                                     "--column", "body", "--model", str(model_dir)])
+    assert again.exit_code == 2 and "exists" in again.stderr  # never written over
