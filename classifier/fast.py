@@ -40,11 +40,10 @@ class FastScorer:
         table = t.rows.view
         pick, slow = kernels.texts_plan(docs, rows, n, table[:, OK.start], table[:, FIRST], table[:, NORM],
                                         table[:, EDGE], table[:, EMPTY], table[:, LEFT], table[:, SCRIPT])
-        chosen = table[rows]
         variant = pick[docs]
 
         def column(pair: slice) -> np.ndarray:  # each token's value for the variant its text takes
-            return np.where(variant == 1, chosen[:, pair.start + 1], chosen[:, pair.start])
+            return table[rows, pair.start + variant]
 
         norms = column(NORM).astype(np.int64)
         z = kernels.linear(docs, norms, slow, n, t.chars.indptr.view, t.chars.ids.view, self._char_sums(),
