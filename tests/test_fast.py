@@ -110,3 +110,9 @@ def test_records_are_the_results_without_reasons(scorer, corpus_sample):
     texts = corpus_sample[:300]
     assert scorer.records(texts, ids=range(300)) == [r.model_dump() for r in scorer.score(texts, range(300), explain=False)]
     assert list(scorer.records(texts[:1])[0]) == list(type(scorer.score(texts[:1])[0]).model_fields)
+
+
+def test_batch_probabilities_equal_the_scikit_learn_pipeline(scorer, corpus_sample):
+    texts = corpus_sample[:400]
+    expected = scorer._reorder(scorer.pipeline.predict_proba(texts))
+    assert np.abs(scorer.raw_probabilities(texts) - expected).max() < 1e-6
