@@ -123,6 +123,9 @@ def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file
             _fail(str(e))
         writer.close()
         stream.flush()
+    if writer.dropped:
+        typer.echo(f"adrisk: warning: column(s) {', '.join(sorted(writer.dropped))} first appear after the table's "
+                   f"columns were fixed and are not in the {out_format.upper()} output (JSONL keeps every key)", err=True)
     typer.echo(f"adrisk: rows read {summary.read}, scored {summary.scored}, rejected {summary.rejected}", err=True)
     if summary.rejected:
         raise typer.Exit(1)
@@ -163,14 +166,16 @@ def explain(text: str = typer.Argument(..., help="The text, or '-' to read it fr
 
 @app.command()
 def evaluate(file: Path = typer.Argument(..., help="Labelled JSONL/CSV with text, label (and group)."),
-             model: Optional[Path] = ModelOpt, as_json: bool = typer.Option(False, "--json")):
+             model: Optional[Path] = ModelOpt, as_json: bool = typer.Option(False, "--json"),
+             text_field: str = typer.Option("text", "--text-field", help="Column or key holding the text."),
+             label_field: str = typer.Option("label", "--label-field", help="Column or key holding the label.")):
     """Print the real-data metrics (ROC-AUC, PR-AUC, recall at 1% FPR, false alarms per group, ECE)."""
     from training.corpus import DataError
     from training.metrics import format_report
     from training.train import evaluate_file
 
     try:
-        r = evaluate_file(_scorer(model), file)
+        r = evaluate_file(_scorer(model), file, text_field, label_field)
     except (ModelError, DataError) as e:
         _fail(str(e))
     typer.echo(json.dumps(r, indent=2) if as_json else format_report(r))

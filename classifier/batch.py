@@ -73,7 +73,8 @@ def _text_lines(path: str) -> Iterator[tuple[int, str | None, bytes]]:
     try:
         for i, raw in enumerate(stream, 1):
             try:
-                yield i, raw.decode("utf-8").rstrip("\r\n"), raw
+                line = raw.decode("utf-8").rstrip("\r\n")
+                yield i, (line.removeprefix("\ufeff") if i == 1 else line), raw  # a BOM, as Excel writes
             except UnicodeDecodeError:
                 yield i, None, raw[:200]
     finally:
@@ -219,17 +220,27 @@ def result_record(row: Row, result: dict, keep_extra: bool = True) -> dict:
     return out
 
 
-def _flatten(records: list[dict]) -> list[dict]:
-    """Nested fields (reasons, flags, probabilities) as JSON strings, for CSV and Parquet."""
-    return [{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in r.items()}
-            for r in records]
+RESULT_FIELDS = ("score", "risk", "category", "probabilities", "reasons", "flags", "model_version")
+
+
+def _cell(key: str, value):
+    """A value for a CSV or Parquet cell: scores stay numbers; nested fields become JSON; the rest text."""
+    if value is None or key == "score":
+        return value
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 class Writer:
-    """Writes result records as JSONL, CSV (nested fields as JSON) or Parquet."""
+    """Writes result records as JSONL, or as CSV/Parquet with the columns of the first records (nested fields
+    as JSON, ids and input columns as text). Input columns first seen after the first chunk cannot join a
+    table already started: they are left out and listed in `dropped`."""
 
     def __init__(self, stream: TextIO | None, fmt: str, path: str | None = None):
         self.stream, self.fmt, self.path = stream, fmt, path
+        self.columns: list[str] | None = None
+        self.dropped: set[str] = set()
         self._csv = None
         self._pq = None
 
@@ -238,22 +249,33 @@ class Writer:
             return
         if self.fmt == "jsonl":
             self.stream.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-        elif self.fmt == "csv":
-            flat = _flatten(records)
-            if self._csv is None:
-                self._csv = csv.DictWriter(self.stream, fieldnames=list(flat[0]), extrasaction="ignore")
-                self._csv.writeheader()
-            self._csv.writerows(flat)
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+            return
+        if self.columns is None:
+            seen = dict.fromkeys(k for r in records for k in r if k not in RESULT_FIELDS)
+            self.columns = [*seen, *RESULT_FIELDS]
+        known = set(self.columns)
+        self.dropped.update(k for r in records for k in r if k not in known)
+        rows = [{k: _cell(k, r.get(k)) for k in self.columns} for r in records]
+        self._rows(rows)
 
-            flat = _flatten(records)
-            table = pa.Table.from_pylist(flat)
-            if self._pq is None:
-                self._pq = pq.ParquetWriter(self.stream, table.schema)
-            self._pq.write_table(table.cast(self._pq.schema))
+    def _rows(self, rows: list[dict]) -> None:
+        if self.fmt == "csv":
+            if self._csv is None:
+                self._csv = csv.DictWriter(self.stream, fieldnames=self.columns)
+                self._csv.writeheader()
+            self._csv.writerows(rows)
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._pq is None:
+            schema = pa.schema([(k, pa.float64() if k == "score" else pa.string()) for k in self.columns])
+            self._pq = pq.ParquetWriter(self.stream, schema)
+        self._pq.write_table(pa.Table.from_pylist(rows, schema=self._pq.schema))
 
     def close(self) -> None:
+        if self.fmt != "jsonl" and self.columns is None:  # nothing scored: still a readable, empty table
+            self.columns = ["id", *RESULT_FIELDS]
+            self._rows([])
         if self._pq is not None:
             self._pq.close()

@@ -62,3 +62,36 @@ def test_every_nonblank_line_is_a_row_or_a_rejection(tmp_path, lines):
     out = list(read_rows(str(src)))
     expected = [i + 1 for i, b in enumerate(lines) if b.decode("utf-8", "replace").strip()]
     assert [r.line for r in out] == expected
+
+
+def test_tabular_output_survives_mixed_ids_late_columns_and_no_rows(tmp_path, model_dir):
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    rows = [{"text": "привет"}] * 300 + [{"id": "a1", "text": "курьер 5000 в день"}, {"id": 2, "text": "бухгалтер",
+                                                                                      "channel": "@jobs"}]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    for out in (tmp_path / "out.parquet", tmp_path / "out.csv"):
+        res = CliRunner().invoke(app, ["score", str(src), "-o", str(out), "--model", str(model_dir)])
+        assert res.exit_code == 0, res.output
+        assert "column(s) channel" in res.stderr  # first seen after the first chunk: reported, not silently lost
+    table = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert len(table) == 302 and [r["id"] for r in table[-2:]] == ["a1", "2"] and table[-1]["score"] < 0.5
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text(json.dumps({"text": ""}) + "\n", encoding="utf-8")
+    for out in (tmp_path / "none.parquet", tmp_path / "none.csv"):
+        CliRunner().invoke(app, ["score", str(empty), "-o", str(out), "--model", str(model_dir)])
+    assert pq.read_table(tmp_path / "none.parquet").num_rows == 0
+    assert (tmp_path / "none.csv").read_text().startswith("id,score,risk")
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path):
+    src = tmp_path / "excel.csv"
+    src.write_bytes("\ufefftext,id\nпривет,1\n".encode("utf-8"))
+    assert [r.text for r in read_rows(str(src))] == ["привет"]
+    src = tmp_path / "bom.jsonl"
+    src.write_bytes(("\ufeff" + json.dumps({"text": "привет"})).encode("utf-8"))
+    assert [r.text for r in read_rows(str(src))] == ["привет"]

@@ -66,7 +66,7 @@ def test_stdin_and_parquet_output(tmp_path, model_dir):
     assert res.exit_code == 0, res.stderr
     import pandas as pd
 
-    assert pd.read_parquet(out)["id"].tolist() == [7]
+    assert pd.read_parquet(out)["id"].tolist() == ["7"]  # ids are text in tables: a file may mix 7 and "a7"
 
 
 def test_missing_model_is_one_line(tmp_path):
@@ -103,6 +103,10 @@ def test_evaluate_prints_metrics(tmp_path, model_dir):
                              for i, (t, l) in enumerate([(BAIT, "drug_courier"), (LEGIT, "legit_job")])), encoding="utf-8")
     res = run("evaluate", src, "--model", model_dir)
     assert res.exit_code == 0 and "ROC-AUC" in res.stdout
+    own = tmp_path / "gold.csv"
+    own.write_text(f'msg,bait\n"{BAIT}",1\n"{LEGIT}",0\n', encoding="utf-8")
+    res = run("evaluate", own, "--model", model_dir, "--text-field", "msg", "--label-field", "bait", "--json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["roc_auc"] == 1.0
 
 
 def test_train_on_user_data_only(tmp_path):
@@ -168,3 +172,12 @@ def test_unknown_extension_asks_for_a_format(tmp_path, model_dir):
 def test_thresholds_must_be_ordered(model_dir):
     res = run("explain", "hello", "--model", model_dir, "--medium", "0.9", "--high", "0.5")
     assert res.exit_code == 2 and "medium" in res.stderr
+
+
+def test_train_chosen_columns_win_over_ones_named_text_and_label(tmp_path):
+    rows = [(f"note {i}", f"{w} {i}", int(w == "курьер")) for i in range(15) for w in ("курьер", "офис")]
+    src = tmp_path / "mixed.csv"
+    src.write_text("text,body,label,is_bait\n" + "\n".join(f"{a},{b},junk,{y}" for a, b, y in rows), encoding="utf-8")
+    res = run("train", "--data", src, "--only-data", "--text-field", "body", "--label-field", "is_bait",
+              "--out", tmp_path / "m", "--folds", "2")
+    assert res.exit_code == 0, res.stderr
