@@ -57,6 +57,8 @@ def read_labelled(path: str | Path, kind: str = "user", text_field: str = "text"
     missing = {text_field, label_field} - set(frame.columns)
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    # a column already called text or label that was not chosen gives way to the chosen ones
+    frame = frame.drop(columns=[c for c in ("text", "label") if c in frame and c not in (text_field, label_field)])
     frame = frame.rename(columns={text_field: "text", label_field: "label"})
     frame = frame[frame["text"].astype(str).str.strip() != ""].copy()
     frame["text"] = frame["text"].astype(str)

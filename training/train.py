@@ -31,9 +31,9 @@ def _versions() -> dict:
             "numpy": np.__version__, "pandas": pd.__version__}
 
 
-def evaluate_file(scorer: Scorer, path: Path) -> dict:
+def evaluate_file(scorer: Scorer, path: Path, text_field: str = "text", label_field: str = "label") -> dict:
     """The real-data report of scorer on a labelled JSONL/CSV file (with `group` when the file has it)."""
-    frame = read_labelled(path, kind="eval")
+    frame = read_labelled(path, "eval", text_field, label_field)
     groups = frame["group"].astype(str).tolist() if "group" in frame else None
     scores = scorer.scores(frame["text"].tolist())
     out = report(frame["label"].to_numpy(), scores, groups)
