@@ -56,7 +56,8 @@ async def get_settings(request: Request) -> ApiSettings:
 
 async def check_api_key(request: Request) -> None:
     expected = request.app.state.settings.api_key
-    if expected and not secrets.compare_digest(request.headers.get("x-api-key", ""), expected):
+    if expected and request.url.path != "/health" and not secrets.compare_digest(
+            request.headers.get("x-api-key", "").encode(), expected.encode()):  # bytes: any characters compare
         raise HTTPException(401, "missing or wrong X-API-Key header")
 
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class ApiSettings(BaseSettings):
@@ -18,7 +18,20 @@ class ApiSettings(BaseSettings):
     max_batch_items: int = 1_000
     max_body_bytes: int = 8 * 1024 * 1024
     api_key: Optional[str] = None
-    cors_origins: list[str] = []
+    cors_origins: Annotated[list[str], NoDecode] = []  # ADRISK_CORS_ORIGINS="https://a.kz,https://b.kz"
     log_text: bool = False
     medium: Optional[float] = Field(None, ge=0.0, le=1.0)
     high: Optional[float] = Field(None, ge=0.0, le=1.0)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        """Origins from the environment as a comma-separated list (a JSON list works too)."""
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                import json
+
+                return json.loads(value)
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value

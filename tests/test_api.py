@@ -73,6 +73,15 @@ def test_api_key(scorer):
     with TestClient(create_app(ApiSettings(api_key="s3cret"), scorer=scorer)) as c:
         assert c.post("/score", json={"text": "hi"}).status_code == 401
         assert c.post("/score", json={"text": "hi"}, headers={"X-API-Key": "s3cret"}).status_code == 200
+        assert c.post("/score", json={"text": "hi"}, headers={"X-API-Key": "sёcret".encode()}).status_code == 401
+        assert c.get("/health").status_code == 200  # liveness probes carry no key
+
+
+def test_cors_origins_from_the_environment(monkeypatch):
+    monkeypatch.setenv("ADRISK_CORS_ORIGINS", "https://a.example, https://b.example")
+    assert ApiSettings().cors_origins == ["https://a.example", "https://b.example"]
+    monkeypatch.setenv("ADRISK_CORS_ORIGINS", '["https://c.example"]')
+    assert ApiSettings().cors_origins == ["https://c.example"]
 
 
 def test_metrics(client):
