@@ -70,6 +70,10 @@ def _check_lengths(items: list[ScoreRequest], settings: ApiSettings) -> None:
         if len(item.text) > settings.max_text_chars:
             where = f"item {i}: " if len(items) > 1 else ""
             raise HTTPException(413, f"{where}text is {len(item.text)} characters; the limit is {settings.max_text_chars}")
+    total = sum(len(item.text) for item in items)
+    if total > settings.max_batch_chars:
+        raise HTTPException(413, f"the batch holds {total} characters; the limit is {settings.max_batch_chars} "
+                                 "(split it into smaller batches)")
 
 
 def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None) -> FastAPI:

@@ -16,6 +16,7 @@ class ApiSettings(BaseSettings):
     model: Optional[Path] = None
     max_text_chars: int = 20_000
     max_batch_items: int = 1_000
+    max_batch_chars: int = 500_000  # a few seconds of scoring with reasons on one core
     max_body_bytes: int = 8 * 1024 * 1024
     api_key: Optional[str] = None
     cors_origins: Annotated[list[str], NoDecode] = []  # ADRISK_CORS_ORIGINS="https://a.kz,https://b.kz"

@@ -77,6 +77,13 @@ def test_api_key(scorer):
         assert c.get("/health").status_code == 200  # liveness probes carry no key
 
 
+def test_batch_total_size_is_limited(scorer):
+    with TestClient(create_app(ApiSettings(max_batch_chars=50_000), scorer=scorer)) as c:
+        r = c.post("/score/batch", json={"items": [{"text": "а" * 10_000}] * 6})
+        assert r.status_code == 413 and "60000 characters" in r.json()["detail"]
+        assert c.post("/score/batch", json={"items": [{"text": "а" * 10_000}] * 5}).status_code == 200
+
+
 def test_cors_origins_from_the_environment(monkeypatch):
     monkeypatch.setenv("ADRISK_CORS_ORIGINS", "https://a.example, https://b.example")
     assert ApiSettings().cors_origins == ["https://a.example", "https://b.example"]
