@@ -21,6 +21,7 @@ from .result import CATEGORIES, POSITIVE, Result
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+
 def _clean_surrogates(texts: Sequence[str]) -> list[str]:
     """Texts with lone surrogates (which UTF-8 cannot encode) replaced by U+FFFD; one check for the batch."""
     texts = list(texts)
@@ -34,6 +35,7 @@ def _clean_surrogates(texts: Sequence[str]) -> list[str]:
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-9, 1 - 1e-9)
     return np.log(p / (1 - p))
+
 
 class Scorer:
     """A loaded model: probabilities for the four categories, a calibrated score, risk bands and reasons."""
