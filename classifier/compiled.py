@@ -14,7 +14,7 @@ import numpy as np
 from .features import dense_features
 from .normalize import normalize_with_stats
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -52,7 +52,7 @@ class CompiledModel:
         self.classes_ = list(clf.classes_)
 
     def _word_counts(self, text: str) -> Counter:
-        tokens = _TOKEN.findall(text)
+        tokens = WORD_TOKEN.findall(text)
         lo, hi = self.word_n
         grams = [" ".join(tokens[i:i + n]) if n > 1 else tokens[i]
                  for n in range(lo, hi + 1) for i in range(len(tokens) - n + 1)]

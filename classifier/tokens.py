@@ -10,15 +10,12 @@ vocabularies are found the same way, and a collision inside a vocabulary is refu
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from . import kernels
+from .compiled import WORD_TOKEN
 from .flags import token_bits
 from .tokenview import token_view
-
-_WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 # columns of a raw token's row; pairs are [plain text, mostly-Cyrillic text]
 OK, FIRST, NORM, DISGUISED, LETTERS, SCRIPT, LEFT, EDGE, EMPTY = (
@@ -145,7 +142,7 @@ class TokenTable:
         if self.model.dense_weight and self.model.use_flags:
             self._new_bits.append(token_bits(text))
         self._new_texts.append(text)
-        self.sequence.append([self.word_ids.get(w, -1) for w in _WORD_TOKEN.findall(text)])
+        self.sequence.append([self.word_ids.get(w, -1) for w in WORD_TOKEN.findall(text)])
         return j
 
     def _raw_row(self, token: str) -> list[int]:
