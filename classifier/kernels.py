@@ -16,6 +16,15 @@ SPACES[[c for c in range(0x3001) if chr(c).isspace()]] = True
 
 
 @njit(cache=True, nogil=True)
+def fnv(cp, start, stop):
+    """FNV-1a hash of cp[start:stop], never 0 (0 marks an empty slot): the one hash of tokens and n-grams."""
+    h = FNV_OFFSET
+    for p in range(start, stop):
+        h = (h ^ np.uint64(cp[p])) * FNV_PRIME
+    return h | ONE
+
+
+@njit(cache=True, nogil=True)
 def tokenize(cp, doc_ends, spaces, keys, values):
     """Tokens of every text: (start, end, text index, hash, table row or -1) arrays; doc_ends[i] is where
     text i ends in cp, the code points of all texts one after another."""
@@ -35,17 +44,12 @@ def tokenize(cp, doc_ends, spaces, keys, values):
                 pos += 1
                 continue
             start = pos
-            h = FNV_OFFSET
-            while pos < end:
-                c = cp[pos]
-                if c < spaces.shape[0] and spaces[c]:
-                    break
-                h = (h ^ np.uint64(c)) * FNV_PRIME
+            while pos < end and not (cp[pos] < spaces.shape[0] and spaces[cp[pos]]):
                 pos += 1
             starts[count] = start
             ends[count] = pos
             docs[count] = d
-            hashes[count] = h | ONE  # 0 marks an empty slot
+            hashes[count] = fnv(cp, start, pos)
             count += 1
         pos = end
     rows = np.empty(count, dtype=np.int64)
@@ -239,10 +243,7 @@ def hash_texts(cp, ends):
     out = np.empty(ends.shape[0], dtype=np.uint64)
     start = 0
     for i in range(ends.shape[0]):
-        h = FNV_OFFSET
-        for p in range(start, ends[i]):
-            h = (h ^ np.uint64(cp[p])) * FNV_PRIME
-        out[i] = h | ONE
+        out[i] = fnv(cp, start, ends[i])
         start = ends[i]
     return out
 
@@ -273,10 +274,7 @@ def char_ngrams(cp, ends, lo, hi, keys, values):
             padded[length - 1] = 32
             for n in range(lo, min(hi, length) + 1):
                 for a in range(length - n + 1):
-                    h = FNV_OFFSET
-                    for b in range(a, a + n):
-                        h = (h ^ np.uint64(padded[b])) * FNV_PRIME
-                    f = find(keys, values, h | ONE, mask)
+                    f = find(keys, values, fnv(padded, a, a + n), mask)
                     if f >= 0:
                         if m >= out.shape[0]:
                             out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
