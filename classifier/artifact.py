@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import re
 import tempfile
 import warnings
+import zipfile
 from pathlib import Path
 
 MODEL_FILE = "model.skops"
@@ -47,11 +50,41 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+_OBJECT_ID = re.compile(rb'"__id__": (\d+)|"file": "(\d+)\.npy"')
+
+
+def canonical_skops(data: bytes) -> bytes:
+    """The same skops archive with reproducible bytes: skops names objects and array files by their memory
+    address (`id()`), so every save differs; here they are numbered in order of appearance and the zip entries
+    get a fixed date. The same model then always gives the same file and SHA-256."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    schema = src.read("schema.json")
+    numbers: dict[bytes, int] = {}
+
+    def renumber(m: re.Match) -> bytes:
+        if m.group(1) is not None:
+            return b'"__id__": %d' % numbers.setdefault(m.group(1), len(numbers) + 1)
+        return b'"file": "%d.npy"' % numbers.setdefault(m.group(2), len(numbers) + 1)
+
+    schema = _OBJECT_ID.sub(renumber, schema)
+    entries = {"schema.json": schema}
+    for info in src.infolist():
+        if info.filename != "schema.json":
+            stem = info.filename.removesuffix(".npy").encode()
+            entries[f"{numbers[stem]}.npy"] = src.read(info)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name in sorted(entries):
+            dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), entries[name],
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 def save_model(pipeline, card: dict, model_dir: Path) -> dict:
     """Write the model and its card (with the model's SHA-256) into model_dir; returns the card."""
     import skops.io as sio
 
-    data = sio.dumps(pipeline)
+    data = canonical_skops(sio.dumps(pipeline))
     card = dict(card, sha256=hashlib.sha256(data).hexdigest())
     model_dir = Path(model_dir)
     atomic_write_bytes(model_dir / MODEL_FILE, data)

@@ -63,4 +63,18 @@ def test_interrupted_save_keeps_the_previous_model(copy, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         save_model(pipeline, dict(card, version="new"), copy)
     assert ((copy / MODEL_FILE).read_bytes(), (copy / CARD_FILE).read_bytes()) == before
-    assert sorted(p.name for p in copy.iterdir()) == sorted([MODEL_FILE, CARD_FILE])
+    assert {MODEL_FILE, CARD_FILE} <= {p.name for p in copy.iterdir()}
+    assert not [p.name for p in copy.iterdir() if p.name.startswith(".")], "a temporary file was left behind"
+
+
+def test_saving_the_same_model_twice_gives_the_same_bytes(model_dir, tmp_path):
+    """skops names objects by memory address; the saved file must not depend on it."""
+    first, card = load_model(model_dir)
+    second, _ = load_model(model_dir)  # new objects at other addresses
+    a = save_model(first, card, tmp_path / "a")
+    b = save_model(second, card, tmp_path / "b")
+    assert a["sha256"] == b["sha256"]
+    assert (tmp_path / "a" / MODEL_FILE).read_bytes() == (tmp_path / "b" / MODEL_FILE).read_bytes()
+    reloaded, _ = load_model(tmp_path / "a")
+    texts = ["Нужен закладчик, 5000 в день, пиши в лс", "Бухгалтер в ТОО, оклад 300 000 ₸"]
+    assert (reloaded.predict_proba(texts) == first.predict_proba(texts)).all()

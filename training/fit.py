@@ -99,6 +99,8 @@ def corpus_fingerprint(corpus: pd.DataFrame, s: Settings) -> str:
     h.update(json.dumps(s.as_dict(), sort_keys=True).encode())
     for name in ("normalize", "confusables", "flags", "features"):  # same data through changed code: another model
         h.update(Path(importlib.import_module(f"classifier.{name}").__file__).read_bytes())
+    for lib in ("sklearn", "numpy", "scipy", "skops"):  # and through other libraries: another file
+        h.update(f"{lib}={importlib.import_module(lib).__version__}".encode())
     return h.hexdigest()[:10]
 
 
