@@ -13,7 +13,7 @@ import secrets
 import time
 import warnings
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -40,6 +40,8 @@ class ScoreRequest(BaseModel):
 
 class BatchRequest(BaseModel):
     items: list[ScoreRequest]
+    reasons: Literal["all", "flagged", "none"] = Field(
+        "all", description="Which items get reasons, lowering phrases and flags: all, flagged (medium or high) or none.")
 
 
 class BatchResponse(BaseModel):
@@ -141,7 +143,8 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
             raise HTTPException(413, f"{len(req.items)} items; the limit is {settings.max_batch_items} per batch")
         _check_lengths(req.items, settings)
         started = time.perf_counter()
-        results = scorer.score([i.text for i in req.items], ids=[i.id for i in req.items]) if req.items else []
+        explain = {"all": True, "flagged": "flagged", "none": False}[req.reasons]
+        results = scorer.score([i.text for i in req.items], ids=[i.id for i in req.items], explain=explain)
         metrics.observe_scores([r.risk for r in results], time.perf_counter() - started)
         return BatchResponse(results=results)
 

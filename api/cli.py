@@ -72,7 +72,9 @@ def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file
           text_field: str = typer.Option("text", "--text-field", "--column", help="Column or key holding the text."),
           errors: Optional[Path] = typer.Option(None, "--errors", help="Also write rejected rows to this JSONL file."),
           workers: int = typer.Option(1, "--workers", "-w", min=1, help="Scoring processes."),
-          no_reasons: bool = typer.Option(False, "--no-reasons", help="Skip reasons and flags (faster)."),
+          reasons: str = typer.Option("flagged", "--reasons", help="Which rows get reasons, lowering phrases and "
+                                      "flags: all, flagged (rows at or above the medium band) or none."),
+          no_reasons: bool = typer.Option(False, "--no-reasons", help="Same as --reasons none."),
           progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: on a terminal)."),
           medium: Optional[float] = MediumOpt, high: Optional[float] = HighOpt,
           engine: str = typer.Option("local", "--engine", help="local, or dask: files (a path or glob) scored on a "
@@ -82,6 +84,9 @@ def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file
     """Score every row; one JSON object per row, in input order, with the input's id."""
     from classifier.stream import score_stream
 
+    if reasons not in ("all", "flagged", "none"):
+        _fail(f"unknown --reasons {reasons!r}: use all, flagged or none")
+    explain_mode = {"all": True, "flagged": "flagged", "none": False}["none" if no_reasons else reasons]
     if engine == "dask":
         return _score_on_dask(input, output, fmt, text_field, model, scheduler, workers)
     if engine != "local":
@@ -117,7 +122,7 @@ def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file
         writer = Writer(stream, out_format)
         try:
             summary = score_stream(rows, writer, on_reject, scorer=scorer, model_dir=model, workers=workers,
-                                   explain=not no_reasons, progress=bar.update if bar else None,
+                                   explain=explain_mode, progress=bar.update if bar else None,
                                    medium=medium, high=high)
         except InputError as e:
             _fail(str(e))

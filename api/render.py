@@ -16,6 +16,8 @@ def render_result(text: str, result: Result, console: Console | None = None) -> 
     body = Text(text)
     for r in result.reasons:
         body.stylize("bold black on yellow", r.start, r.end)
+    for r in result.lowering:
+        body.stylize("black on green", r.start, r.end)
     console.print(body)
     console.print()
     head = Text.assemble(("risk ", ""), (result.risk.upper(), _BAND_STYLE[result.risk]),
@@ -29,5 +31,7 @@ def render_result(text: str, result: Result, console: Console | None = None) -> 
     console.print(probs)
     if result.reasons:
         console.print("[bold]reasons[/bold]: " + "; ".join(f"«{r.text}» ({r.weight:+.2f})" for r in result.reasons))
+    if result.lowering:
+        console.print("[bold]lowering[/bold]: " + "; ".join(f"«{r.text}» ({r.weight:+.2f})" for r in result.lowering))
     if result.flags:
         console.print("[bold]flags[/bold]: " + "; ".join(f"{f.name} «{f.text}»" for f in result.flags))

@@ -1,81 +1,157 @@
-"""Turn the n-grams that raised a score into readable phrases with spans in the original text."""
+"""Why a text scored as it did: each word's signed share of the decision, merged into phrases with spans in the
+original text, and the named red flags.
+
+A linear model over TF-IDF is a sum over n-grams, so every n-gram occurrence has a share in the decision:
+tf(c) / c * idf * direction / ||row|| (c its count in the text, `direction` the positive classes' coefficients
+minus the others'). A word's weight is the sum of the shares of the n-grams inside it (a word bigram gives half
+to each word). Words are the whitespace-separated tokens of the original text, so a disguised word such as
+«з а к л а д» or «курьeр» is one unit with one span.
+
+>>> units = [Unit(0, 5, 2.0), Unit(6, 9, 0.9), Unit(10, 13, -1.5)]
+>>> [r.text for r in raising("Нужен лс, ТОО", units)], [r.text for r in lowering("Нужен лс, ТОО", units)]
+(['Нужен лс'], ['ТОО'])
+"""
 from __future__ import annotations
 
+import math
 import re
-from itertools import accumulate
+import unicodedata
+from bisect import bisect_right
+from collections import Counter
+from typing import NamedTuple
 
+from .compiled import WORD_TOKEN
 from .flags import find_flags
 from .normalize import Normalized
 from .result import Flag, Reason
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _WORD = re.compile(r"[^\s.,!?;:()«»\"“”]+")
+_NON_SPACE = re.compile(r"\S+")
+_KEEP_AT_EDGE = frozenset("@#$%+№₸₽€£¥")
+_TRIM_CATEGORIES = frozenset({"Ps", "Pe", "Pi", "Pf", "Pd", "Po", "Zs", "Zl", "Zp", "Cc", "Cf", "So", "Sk", "Mn", "Me"})
+TOP = 5
+SHARE_OF_BEST = 0.2  # words below this share of the strongest one are not shown
 
 
-def _char_weights(norm: str, terms: list[tuple[str, str, float]]) -> list[float]:
-    """Spread each positive term's contribution over the characters where it occurs."""
-    diff = [0.0] * (len(norm) + 1)  # weight per character as differences, summed once at the end
-    padded = f" {norm} "
-    tokens = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(norm)]
-    for kind, term, contrib in terms:
-        spans = []
-        if kind == "c":
-            start = padded.find(term)
-            while start != -1:
-                spans.append((start - 1, start - 1 + len(term)))
-                start = padded.find(term, start + 1)
-        else:
-            parts = term.split(" ")
-            for i in range(len(tokens) - len(parts) + 1):
-                if all(tokens[i + k][0] == p for k, p in enumerate(parts)):
-                    spans.append((tokens[i][1], tokens[i + len(parts) - 1][2]))
-        for a, b in spans:
-            a, b = max(a, 0), min(b, len(norm))
-            if b > a:
-                w = contrib / len(spans) / (b - a)
-                diff[a] += w
-                diff[b] -= w
-    return list(accumulate(diff[: len(norm)]))
+class Unit(NamedTuple):
+    """A whitespace-separated token of the original text, [start, end), and its share of the decision."""
+
+    start: int
+    end: int
+    weight: float
 
 
-def reasons_for(normalized: Normalized, terms: list[tuple[str, str, float]], top: int = 5) -> list[Reason]:
-    """Merge positive term weights into whole words, then adjacent words into phrases."""
-    norm = normalized.text
-    if not norm or not terms:
-        return []
-    w = _char_weights(norm, terms)
-    words = [(m.start(), m.end(), float(sum(w[m.start():m.end()]))) for m in _WORD.finditer(norm)]
-    if not words:
-        return []
-    best = max(s for _, _, s in words)
+def _at_edge(ch: str) -> bool:
+    return ch not in _KEEP_AT_EDGE and unicodedata.category(ch) in _TRIM_CATEGORIES
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without punctuation, emoji and invisible characters at its ends (unchanged if nothing is left)."""
+    a, b = start, end
+    while a < b and _at_edge(text[a]):
+        a += 1
+    while b > a and _at_edge(text[b - 1]):
+        b -= 1
+    return (a, b) if b > a else (start, end)
+
+
+def _joinable(gap: str) -> bool:
+    return not gap.strip(" ,-–—") and gap.count(" ") <= 1
+
+
+def _phrases(text: str, units: list[Unit], sign: float, top: int) -> list[Reason]:
+    signed = [(u.start, u.end, sign * u.weight) for u in units]
+    best = max((w for *_, w in signed), default=0.0)
     if best <= 0:
         return []
-    picked = [(a, b, s) for a, b, s in words if s >= 0.2 * best]
-    phrases: list[list[float]] = []
-    for a, b, s in picked:
-        if phrases and not norm[int(phrases[-1][1]):a].strip(" ,-–—") and norm[int(phrases[-1][1]):a].count(" ") <= 1:
-            phrases[-1][1], phrases[-1][2] = b, phrases[-1][2] + s
+    phrases: list[list] = []
+    last = -2
+    for i, (a, b, w) in enumerate(signed):
+        if w < SHARE_OF_BEST * best:
+            continue
+        a, b = _trim(text, a, b)
+        if phrases and last == i - 1 and _joinable(text[phrases[-1][1]:a]):
+            phrases[-1][1], phrases[-1][2] = b, phrases[-1][2] + w
         else:
-            phrases.append([a, b, s])
+            phrases.append([a, b, w])
+        last = i
     phrases.sort(key=lambda p: -p[2])
-    out = []
-    for a, b, s in phrases[:top]:
-        start, end = normalized.span(int(a), int(b))
-        out.append(Reason(text=normalized.original[start:end], start=start, end=end, weight=round(s, 4)))
-    return out
+    return [Reason.model_construct(text=text[a:b], start=a, end=b, weight=round(sign * w, 4)) for a, b, w in phrases[:top]]
 
 
-def flags_for(normalized: Normalized) -> list[Flag]:
-    """Named red flags with spans in the original text, plus 'obfuscation' where a word was disguised."""
+def raising(text: str, units: list[Unit], top: int = TOP) -> list[Reason]:
+    """The phrases that raised the score most, strongest first (adjacent raising words form one phrase)."""
+    return _phrases(text, units, 1.0, top)
+
+
+def lowering(text: str, units: list[Unit], top: int = TOP) -> list[Reason]:
+    """The phrases that lowered the score most, strongest first; their weights are negative."""
+    return _phrases(text, units, -1.0, top)
+
+
+def raw_tokens(text: str) -> list[tuple[int, int]]:
+    """[start, end) of every whitespace-separated token of text (as str.split() splits)."""
+    return [m.span() for m in _NON_SPACE.finditer(text)]
+
+
+def units_of(normalized: Normalized, model, char_dir, word_dir) -> list[Unit]:
+    """Each original token's share of the decision, from the full normalization pass (the reference the batch
+    kernel matches). Normalized words that come from the same original tokens (s p a c e d letters) form one
+    unit. char_dir / word_dir: idf * direction per vocabulary id of the CompiledModel."""
+    norm = normalized.text
+    spans = raw_tokens(norm)
+    if not spans:
+        return []
+    grams = [model.char_ids(norm[a:b]) for a, b in spans]
+    char_counts = Counter(f for g in grams for f in g)
+    words = [(w, k) for k, (a, b) in enumerate(spans) for w in WORD_TOKEN.findall(norm[a:b])]
+    occurrences = []  # (word feature, the tokens it sits in)
+    for i, (w, k) in enumerate(words):
+        f = model.word_vocab.get(w)
+        if f is not None:
+            occurrences.append((f, (k,)))
+        if i:
+            f = model.word_vocab.get(f"{words[i - 1][0]} {w}")
+            if f is not None:
+                occurrences.append((f, (words[i - 1][1], k)))
+    word_counts = Counter(f for f, _ in occurrences)
+
+    def tf(c: int) -> float:
+        return 1.0 + math.log(c) if model.sublinear else float(c)
+
+    char_norm = math.sqrt(sum((tf(c) * model.char_idf[f]) ** 2 for f, c in char_counts.items())) or 1.0
+    word_norm = math.sqrt(sum((tf(c) * model.word_idf[f]) ** 2 for f, c in word_counts.items())) or 1.0
+    weights = [sum(tf(char_counts[f]) / char_counts[f] * char_dir[f] for f in g) / char_norm for g in grams]
+    for f, tokens in occurrences:
+        share = tf(word_counts[f]) / word_counts[f] * word_dir[f] / word_norm / len(tokens)
+        for k in tokens:
+            weights[k] += share
+    # group normalized tokens by the original tokens they come from
+    originals = raw_tokens(normalized.original)
+    starts = [a for a, _ in originals]
+    units: list[list] = []
+    for (a, b), w in zip(spans, weights):
+        lo = bisect_right(starts, normalized.offsets[a]) - 1
+        hi = bisect_right(starts, normalized.offsets[b - 1]) - 1
+        if units and lo <= units[-1][1]:
+            units[-1][1], units[-1][2] = max(hi, units[-1][1]), units[-1][2] + w
+        else:
+            units.append([lo, hi, w])
+    return [Unit(originals[lo][0], originals[hi][1], float(w)) for lo, hi, w in units]
+
+
+def flags_for(normalized: Normalized, disguised: bool | None = None) -> list[Flag]:
+    """Named red flags with spans in the original text, plus 'obfuscation' where a word was disguised
+    (disguised: whether any character was; default from the normalization counts)."""
     out = []
     for hit in find_flags(normalized.text):
         start, end = normalized.span(hit.start, hit.end)
-        out.append(Flag(name=hit.name, text=normalized.original[start:end], start=start, end=end))
-    if normalized.obfuscation.disguised:
+        out.append(Flag.model_construct(name=hit.name, text=normalized.original[start:end], start=start, end=end))
+    if normalized.obfuscation.disguised if disguised is None else disguised:
         for m in _WORD.finditer(normalized.text):
             start, end = normalized.span(m.start(), m.end())
             seen = normalized.original[start:end]
             if seen.lower() != m.group(0) and any(c.isalpha() for c in m.group(0)):
-                out.append(Flag(name="obfuscation", text=seen, start=start, end=end))
+                out.append(Flag.model_construct(name="obfuscation", text=seen, start=start, end=end))
                 break
     return out

@@ -4,11 +4,14 @@ on more than its single tokens goes through the full pass instead.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import kernels
+from .explain import Unit, units_of
 from .flags import ANCHOR_MASKS, PATTERNS, pattern
-from .normalize import normalize_with_stats
+from .normalize import Normalized, Obfuscation, normalize, normalize_with_stats
 from .tokens import DISGUISED, EDGE, EMPTY, FIRST, LEFT, LETTERS, NORM, OK, SCRIPT, Buffer, TokenTable
 
 _N_FLAGS = len(PATTERNS)
@@ -19,10 +22,26 @@ def _weights(idf: np.ndarray, coef: np.ndarray, order: np.ndarray) -> np.ndarray
     return np.ascontiguousarray(np.column_stack([idf[:, None] * coef, idf ** 2])[order])
 
 
-class FastScorer:
-    """Decision values of a CompiledModel for batches of raw texts."""
+@dataclass
+class Batch:
+    """What the fast path learned about a batch of texts: decision values and, per token, its text, table row,
+    normalized token and span; `slow` marks the texts that took the full pass."""
 
-    def __init__(self, model, max_tokens: int = 1_000_000):
+    texts: list[str]
+    z: np.ndarray
+    docs: np.ndarray
+    norms: np.ndarray
+    starts: np.ndarray
+    stops: np.ndarray
+    disguised: np.ndarray
+    slow: np.ndarray
+
+
+class FastScorer:
+    """Decision values of a CompiledModel for batches of raw texts, and each word's share in them along a
+    direction (idf * direction per vocabulary id of the model, for words and characters)."""
+
+    def __init__(self, model, max_tokens: int = 1_000_000, direction: tuple[np.ndarray, np.ndarray] | None = None):
         self.model = model
         self.table = TokenTable(model, max_tokens)
         counts = np.arange(256, dtype=np.float64)
@@ -32,11 +51,20 @@ class FastScorer:
         self.char_weights = _weights(model.char_idf, model.char_coef, self.table.char_order)
         self.word_weights = _weights(model.word_idf, model.word_coef, self.table.word_order)
         self._sums, self._generation = Buffer(self.char_weights.shape[1], np.float64), -1
+        self.direction = direction
+        if direction is not None:
+            self.word_dir = np.ascontiguousarray(direction[0][self.table.word_order])
+            self.char_dir = np.ascontiguousarray(direction[1][self.table.char_order])
+        self._token_offsets: dict[tuple[str, str], list[int] | None] = {}
 
     def decision(self, texts: list[str]) -> np.ndarray:
         """Decision values (one row per text, one column per class row of the model)."""
+        return self.analyse(texts).z
+
+    def analyse(self, texts: list[str]) -> Batch:
+        """Decision values of texts and what explain() needs to say why."""
         m, t, n = self.model, self.table, len(texts)
-        docs, rows = t.tokens(texts)
+        docs, rows, starts, stops = t.tokens(texts)
         table = t.rows.view
         pick, slow = kernels.texts_plan(docs, rows, n, table[:, OK.start], table[:, FIRST], table[:, NORM],
                                         table[:, EDGE], table[:, EMPTY], table[:, LEFT], table[:, SCRIPT])
@@ -50,14 +78,78 @@ class FastScorer:
                            t.sequence.indptr.view, t.sequence.ids.view, t.unigram_of, t.bigram_keys,
                            t.bigram_feats, len(t.word_ids), self.char_weights, self.word_weights, self.tf,
                            m.sublinear) + m.intercept
+        disguised = np.bincount(docs, column(DISGUISED), n)
         if m.dense_weight:
             letters = np.maximum(np.bincount(docs, column(LETTERS), n), 1)
-            share = np.minimum(1.0, np.bincount(docs, column(DISGUISED), n) / letters)
+            share = np.minimum(1.0, disguised / letters)
             z += self._dense(norms, docs, column(EMPTY) == 0, ~slow, share, n) @ m.dense_coef
         for i in np.flatnonzero(slow):
             text, stats = normalize_with_stats(texts[i])
             z[i] = m.decision(*m.features(text, stats.share()))
-        return z
+        return Batch(texts, z, docs, norms, starts, stops, disguised, slow)
+
+    def explain(self, batch: Batch, chosen: list[int]) -> dict[int, tuple[list[Unit], Normalized, bool]]:
+        """For each chosen text: its words' shares (Unit), its normalization with an offset map, and whether
+        anything in it was disguised. Texts of the fast path get their shares from one compiled pass; the
+        others from the full normalization pass (`explain.units_of`, the reference)."""
+        if self.direction is None:
+            raise ValueError("this FastScorer was built without a direction to explain along")
+        n = len(batch.texts)
+        fast = np.zeros(n, dtype=bool)
+        fast[chosen] = True
+        fast &= ~batch.slow
+        t = self.table
+        weights = kernels.token_weights(batch.docs, batch.norms, fast, t.chars.indptr.view, t.chars.ids.view,
+                                        t.sequence.indptr.view, t.sequence.ids.view, t.unigram_of, t.bigram_keys,
+                                        t.bigram_feats, len(t.word_ids), self.char_weights, self.word_weights,
+                                        self.char_dir, self.word_dir, self.tf, self.model.sublinear)
+        first = np.searchsorted(batch.docs, np.arange(n))
+        last = np.searchsorted(batch.docs, np.arange(n), side="right")
+        out = {}
+        for i in chosen:
+            text = batch.texts[i]
+            if not fast[i]:
+                normalized = normalize(text)
+                out[i] = (units_of(normalized, self.model, *self.direction_by_id), normalized,
+                          bool(normalized.obfuscation.disguised))
+                continue
+            units, pieces, offsets = [], [], []
+            for u in range(first[i], last[i]):
+                word = t.norm_text[batch.norms[u]]
+                if not word:
+                    continue
+                a, b = int(batch.starts[u]), int(batch.stops[u])
+                units.append(Unit(a, b, float(weights[u])))
+                if offsets is not None:
+                    where = self._offsets(text[a:b], word, a)
+                    if pieces:
+                        offsets.append(a - 1)  # the joining space stands for the whitespace before this token
+                    offsets = offsets + where if where is not None else None
+                pieces.append(word)
+            # a token that normalizes differently alone than in its text: the full pass maps it exactly
+            normalized = Normalized(text, " ".join(pieces), offsets, Obfuscation()) if offsets is not None \
+                else normalize(text)
+            out[i] = (units, normalized, bool(batch.disguised[i]))
+        return out
+
+    @property
+    def direction_by_id(self) -> tuple[np.ndarray, np.ndarray]:
+        """(char, word) direction weights in the model's own vocabulary ids, for explain.units_of."""
+        return self.direction[1], self.direction[0]
+
+    def _offsets(self, raw: str, word: str, start: int) -> list[int] | None:
+        """Where each character of a token's normalized form comes from in the text (the token starts there);
+        None when the token alone normalizes to something else (its text decided, e.g. look-alike letters)."""
+        if len(raw) == len(word):
+            return list(range(start, start + len(raw)))
+        key = (raw, word)
+        if key not in self._token_offsets:
+            if len(self._token_offsets) > 100_000:
+                self._token_offsets.clear()
+            alone = normalize(raw)
+            self._token_offsets[key] = alone.offsets if alone.text == word else None
+        rel = self._token_offsets[key]
+        return None if rel is None else [start + o for o in rel]
 
     def _char_sums(self) -> np.ndarray:
         """Per normalized token, its character n-grams' weight rows summed; extended as the table grows."""

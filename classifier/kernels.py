@@ -284,3 +284,104 @@ def char_ngrams(cp, ends, lo, hi, keys, values):
             p = q
         start = stop
     return out[:m], counts
+
+
+@njit(cache=True, nogil=True)
+def token_weights(docs, norms, chosen, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, bigram_keys, bigram_feats,
+                  n_words, char_weights, word_weights, char_dir, word_dir, tf, sublinear):
+    """Signed share of every token of the chosen texts in the text's decision along a direction: for each
+    n-gram occurrence tf(c) / c * idf * direction / ||row||, summed per token (a word bigram gives half to each
+    of its two tokens). Tokens of texts not chosen get 0. Same arrays as linear(); char_dir[f] and word_dir[f]
+    are idf[f] * direction[f] in the same id order; the last column of the weights is idf ** 2."""
+    k = char_weights.shape[1] - 1
+    out = np.zeros(docs.shape[0])
+    char_acc = np.zeros(char_weights.shape[0], dtype=np.int32)
+    word_acc = np.zeros(word_weights.shape[0], dtype=np.int32)
+    char_touched = np.empty(char_weights.shape[0], dtype=np.int64)
+    word_touched = np.empty(word_weights.shape[0], dtype=np.int64)
+    t = 0
+    n_tok = docs.shape[0]
+    while t < n_tok:
+        d = docs[t]
+        stop = t
+        while stop < n_tok and docs[stop] == d:
+            stop += 1
+        if not chosen[d]:
+            t = stop
+            continue
+        nc = 0
+        nw = 0
+        prev = -1
+        for u in range(t, stop):  # count every n-gram of the text
+            j = norms[u]
+            for p in range(char_ptr[j], char_ptr[j + 1]):
+                f = char_ids[p]
+                if char_acc[f] == 0:
+                    char_touched[nc] = f
+                    nc += 1
+                char_acc[f] += 1
+            for p in range(seq_ptr[j], seq_ptr[j + 1]):
+                w = seq_ids[p]
+                if w >= 0:
+                    f = unigram_of[w]
+                    if f >= 0:
+                        if word_acc[f] == 0:
+                            word_touched[nw] = f
+                            nw += 1
+                        word_acc[f] += 1
+                    if prev >= 0:
+                        key = prev * n_words + w
+                        i = np.searchsorted(bigram_keys, key)
+                        if i < bigram_keys.shape[0] and bigram_keys[i] == key:
+                            f = bigram_feats[i]
+                            if word_acc[f] == 0:
+                                word_touched[nw] = f
+                                nw += 1
+                            word_acc[f] += 1
+                prev = w
+        char_sq = 0.0
+        for i in range(nc):
+            f = char_touched[i]
+            w = _term(char_acc[f], tf, sublinear)
+            char_sq += w * w * char_weights[f, k]
+        word_sq = 0.0
+        for i in range(nw):
+            f = word_touched[i]
+            w = _term(word_acc[f], tf, sublinear)
+            word_sq += w * w * word_weights[f, k]
+        char_norm = np.sqrt(char_sq) if char_sq > 0 else 1.0
+        word_norm = np.sqrt(word_sq) if word_sq > 0 else 1.0
+        prev = -1
+        prev_tok = -1
+        for u in range(t, stop):  # each occurrence's share, to the token it sits in
+            j = norms[u]
+            acc = 0.0
+            for p in range(char_ptr[j], char_ptr[j + 1]):
+                f = char_ids[p]
+                c = char_acc[f]
+                acc += _term(c, tf, sublinear) / c * char_dir[f]
+            out[u] += acc / char_norm
+            for p in range(seq_ptr[j], seq_ptr[j + 1]):
+                w = seq_ids[p]
+                if w >= 0:
+                    f = unigram_of[w]
+                    if f >= 0:
+                        c = word_acc[f]
+                        out[u] += _term(c, tf, sublinear) / c * word_dir[f] / word_norm
+                    if prev >= 0:
+                        key = prev * n_words + w
+                        i = np.searchsorted(bigram_keys, key)
+                        if i < bigram_keys.shape[0] and bigram_keys[i] == key:
+                            f = bigram_feats[i]
+                            c = word_acc[f]
+                            half = 0.5 * _term(c, tf, sublinear) / c * word_dir[f] / word_norm
+                            out[u] += half
+                            out[prev_tok] += half
+                prev = w
+                prev_tok = u
+        for i in range(nc):
+            char_acc[char_touched[i]] = 0
+        for i in range(nw):
+            word_acc[word_touched[i]] = 0
+        t = stop
+    return out

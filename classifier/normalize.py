@@ -15,7 +15,7 @@ from .confusables import LEET_TO_CYRILLIC, LOOKALIKE_TO_CYRILLIC, is_cyrillic
 _LETTER = r"[^\W\d_]"
 _CYR = "а-яёәғқңөұүһіў"
 # Characters that need a closer look: anything outside printable ASCII, basic Cyrillic and a few common signs.
-_SPECIAL = re.compile(r"[^\x20-\x7e\u0400-\u04ff№«»—–…“”‘’₸₽€£¥°]")
+_SPECIAL = re.compile(r"[^\x20-\x7e\u0400-\u0482\u048a-\u04ff№«»—–…“”‘’₸₽€£¥°]")  # U+0483-0489: Cyrillic combining marks
 _COMBINING = re.compile(rf"({_LETTER})([\u0300-\u036f]+)")
 _SPACED = re.compile(rf"(?<![\w@])(?:{_LETTER} ){{3,}}{_LETTER}(?![\w@])")
 _CHAIN = re.compile(rf"(?<!{_LETTER})(?:{_LETTER}[.\-/_*·•|~+]){{2,}}{_LETTER}(?!{_LETTER})")

@@ -11,7 +11,8 @@ Risk = Literal["low", "medium", "high"]
 
 
 class Reason(BaseModel):
-    """A phrase that raised the score; `input[start:end] == text` in the original input."""
+    """A phrase that raised (weight > 0) or lowered (weight < 0) the score; `input[start:end] == text` in the
+    original input. The weight is the phrase's share of the model's decision (log-odds)."""
 
     text: str
     start: int
@@ -36,7 +37,8 @@ class Result(BaseModel):
     risk: Risk
     category: str
     probabilities: dict[str, float]
-    reasons: list[Reason] = []
+    reasons: list[Reason] = Field([], description="phrases that raised the score (only when risk is medium or high)")
+    lowering: list[Reason] = Field([], description="phrases that lowered the score")
     flags: list[Flag] = []
     model_version: str
 

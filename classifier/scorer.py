@@ -15,8 +15,7 @@ import numpy as np
 
 from .artifact import load_model
 from .compiled import CompiledModel, softmax
-from .explain import flags_for, reasons_for
-from .normalize import normalize
+from .explain import flags_for, lowering, raising
 from .result import CATEGORIES, POSITIVE, Result
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -60,7 +59,6 @@ class Scorer:
             self._direction = clf.coef_[0] * (1.0 if is_pos[1] else -1.0)
         else:
             self._direction = clf.coef_[is_pos].mean(axis=0) - clf.coef_[~is_pos].mean(axis=0)
-        self._names = None
         self._fast = None  # the batch fast path, built on first use
         self._fast_lock = threading.Lock()  # the token table grows as it scores: one batch at a time
 
@@ -84,11 +82,7 @@ class Scorer:
         """Uncalibrated class probabilities, columns in CATEGORIES order, from the batch fast path."""
         texts = _clean_surrogates(texts)
         with self._fast_lock:
-            if self._fast is None:
-                from .fast import FastScorer  # numba loads here, so a server that only explains never pays for it
-
-                self._fast = FastScorer(self.compiled)
-            z = self._fast.decision(texts)
+            z = self._explainer().decision(texts)
         return self._reorder(softmax(z))
 
     def _reorder(self, probs: np.ndarray) -> np.ndarray:
@@ -106,37 +100,49 @@ class Scorer:
         probs = self.probabilities(texts)
         return probs[:, [c in POSITIVE for c in CATEGORIES]].sum(axis=1)
 
-    def _terms(self, wi, wv, ci, cv) -> list[tuple[str, str, float]]:
-        """(kind, n-gram, contribution) for every n-gram that pushed the text towards recruitment bait."""
-        if self._names is None:
-            self._names = (sorted(self.compiled.word_vocab, key=self.compiled.word_vocab.__getitem__),
-                           sorted(self.compiled.char_vocab, key=self.compiled.char_vocab.__getitem__))
-        n_word = len(self._names[0])
-        out = []
-        for kind, idx, val, offset, names in (("w", wi, wv, 0, self._names[0]), ("c", ci, cv, n_word, self._names[1])):
-            contrib = val * self._direction[idx + offset]
-            out += [(kind, names[j], float(c)) for j, c in zip(idx, contrib) if c > 0]
-        return out
+    def _explainer(self):
+        """The batch fast path (built on first use, under the lock): numba loads here, so a process that never
+        scores pays nothing for it."""
+        if self._fast is None:
+            from .fast import FastScorer
 
-    def score(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool = True) -> list[Result]:
-        """One Result per text, in order; reasons and flags when explain is true."""
+            n_word = len(self.compiled.word_vocab)
+            n_char = len(self.compiled.char_vocab)
+            direction = (self.compiled.word_idf * self._direction[:n_word],
+                         self.compiled.char_idf * self._direction[n_word:n_word + n_char])
+            self._fast = FastScorer(self.compiled, direction=direction)
+        return self._fast
+
+    def score(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool | str = True) -> list[Result]:
+        """One Result per text, in order. explain: True (or "all") gives every text its reasons, lowering
+        phrases and flags; "flagged" only texts at or above the medium band; False none."""
+        return [Result.model_construct(**r) for r in self._scored(texts, ids, explain, as_dicts=False)]
+
+    def records(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool | str = False) -> list[dict]:
+        """`Result.model_dump()` of every text, built without a Result per row (for streams of millions of rows);
+        explain as in score()."""
+        return self._scored(texts, ids, explain, as_dicts=True)
+
+    def _scored(self, texts, ids, explain, as_dicts: bool) -> list[dict]:
         texts = _clean_surrogates(texts)
         ids = list(ids) if ids is not None else [None] * len(texts)
-        if not explain:
-            # built from our own numbers, so pydantic's validation is skipped (it was a tenth of batch time)
-            return [Result.model_construct(**r) for r in self.records(texts, ids)]
-        normalized = [normalize(t) for t in texts]  # the offset map is needed for reasons anyway
-        feats = [self.compiled.features(n.text, n.obfuscation.share()) for n in normalized]
-        probs = self._calibrate(self._reorder(self.compiled.probabilities(feats)))
-        return [Result.model_construct(**(r | {"reasons": reasons_for(normalized[i], self._terms(*feats[i][:4])),
-                                               "flags": flags_for(normalized[i])}))
-                for i, r in enumerate(self._records(probs, ids))]
-
-    def records(self, texts: Sequence[str], ids: Iterable | None = None) -> list[dict]:
-        """`Result.model_dump()` of every text scored without reasons, built without a Result per row (for
-        streams of millions of rows)."""
-        ids = list(ids) if ids is not None else [None] * len(texts)
-        return self._records(self.probabilities(texts), ids)
+        if explain not in (True, False, "all", "flagged", "none"):
+            raise ValueError(f"explain must be True, False, 'all', 'flagged' or 'none', not {explain!r}")
+        with self._fast_lock:  # the token table grows as it scores, and explain() reads it: one batch at a time
+            fast = self._explainer()
+            batch = fast.analyse(texts)
+            records = self._records(self._calibrate(self._reorder(softmax(batch.z))), ids)
+            if explain in (False, "none"):
+                return records
+            chosen = [i for i, r in enumerate(records) if explain != "flagged" or r["risk"] != "low"]
+            parts = fast.explain(batch, chosen)
+        for i in chosen:
+            units, normalized, disguised = parts[i]
+            rec = records[i]
+            found = {"reasons": raising(texts[i], units) if rec["risk"] != "low" else [],
+                     "lowering": lowering(texts[i], units), "flags": flags_for(normalized, disguised)}
+            rec.update({k: [x.model_dump() for x in v] for k, v in found.items()} if as_dicts else found)
+        return records
 
     def _records(self, probs: np.ndarray, ids: list) -> list[dict]:
         """Result fields, reasons and flags left empty, for each row of calibrated probabilities."""
@@ -146,7 +152,7 @@ class Scorer:
         categories = np.asarray(CATEGORIES)[probs.argmax(axis=1)].tolist()
         rounded = np.round(probs, 6).tolist()
         return [{"id": id_, "score": s, "risk": r, "category": c, "probabilities": dict(zip(CATEGORIES, p)),
-                 "reasons": [], "flags": [], "model_version": self.version}
+                 "reasons": [], "lowering": [], "flags": [], "model_version": self.version}
                 for id_, s, r, c, p in zip(ids, np.round(scores, 6).tolist(), risks, categories, rounded)]
 
     def explain(self, text: str) -> Result:

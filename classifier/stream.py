@@ -16,9 +16,9 @@ def _init_worker(model_dir: str | None, medium, high) -> None:
     _worker_scorer = Scorer.load(model_dir, medium, high)
 
 
-def _dumps(scorer: Scorer, texts: list[str], explain: bool) -> list[dict]:
-    """Result.model_dump() of each text; without reasons straight from the batch scorer."""
-    return [r.model_dump() for r in scorer.score(texts)] if explain else scorer.records(texts)
+def _dumps(scorer: Scorer, texts: list[str], explain: bool | str) -> list[dict]:
+    """Result.model_dump() of each text, explained as `Scorer.score` says (True, "flagged" or False)."""
+    return scorer.records(texts, explain=explain)
 
 
 def _score_chunk(args) -> list[dict]:
@@ -45,12 +45,13 @@ def _chunks(rows: Iterable[Row | Rejected], size: int, on_reject: Callable[[Reje
 
 def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Callable[[Rejected], None],
                  scorer: Scorer | None = None, model_dir: str | Path | None = None, workers: int = 1,
-                 chunk_size: int | None = None, explain: bool = True, progress: Callable[[int], None] | None = None,
+                 chunk_size: int | None = None, explain: bool | str = "flagged", progress: Callable[[int], None] | None = None,
                  medium: float | None = None, high: float | None = None) -> Summary:
     """Score rows in input order and write one record per scored row; rejected rows go to on_reject.
-    Chunks default to 256 rows with reasons and 4096 without (the batch fast path gains from big batches)."""
+    explain as in `Scorer.score`. Chunks default to 256 rows when every row is explained and 4096 otherwise
+    (the batch fast path gains from big batches)."""
     summary = Summary()
-    chunks = _chunks(rows, chunk_size or (256 if explain else 4096), on_reject, summary)
+    chunks = _chunks(rows, chunk_size or (256 if explain in (True, "all") else 4096), on_reject, summary)
     if workers <= 1:
         scorer = scorer or Scorer.load(model_dir, medium, high)
         for chunk in chunks:

@@ -158,8 +158,9 @@ class TokenTable:
             row[LEFT.start + k], row[EDGE.start + k], row[EMPTY.start + k] = v.lookalike_left, v.edge, not v.text
         return row
 
-    def tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(text index, row) of every whitespace-separated token of texts, in order; new tokens are added."""
+    def tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(text index, row, start, end) of every whitespace-separated token of texts, in order, with start and
+        end counted in its own text; new tokens are added to the table."""
         joined = "".join(texts)
         cp, ends = _code_points(texts, joined)
         starts, stops, docs, hashes, rows = kernels.tokenize(cp, ends, kernels.SPACES, self.keys, self.values)
@@ -182,7 +183,8 @@ class TokenTable:
             self._seal()
             self._store(np.fromiter(added.keys(), dtype=np.uint64, count=len(added)),
                         np.fromiter(added.values(), dtype=np.int64, count=len(added)))
-        return docs, rows
+        base = (ends - np.diff(ends, prepend=0))[docs]  # where each token's text starts in the joined text
+        return docs, rows, starts - base, stops - base
 
     def _seal(self) -> None:
         """Move what was computed for new normalized tokens into the arrays; n-grams in one compiled pass."""

@@ -181,3 +181,21 @@ def test_train_chosen_columns_win_over_ones_named_text_and_label(tmp_path):
     res = run("train", "--data", src, "--only-data", "--text-field", "body", "--label-field", "is_bait",
               "--out", tmp_path / "m", "--folds", "2")
     assert res.exit_code == 0, res.stderr
+
+
+def test_reasons_modes(tmp_path, model_dir):
+    src = tmp_path / "ads.jsonl"
+    src.write_text("\n".join(json.dumps({"id": i, "text": t}, ensure_ascii=False)
+                             for i, t in [(1, LEGIT), (2, BAIT)]) + "\n", encoding="utf-8")
+    rows = {}
+    for mode in ("all", "flagged", "none"):
+        res = run("score", src, "--model", model_dir, "--reasons", mode)
+        assert res.exit_code == 0, res.output
+        rows[mode] = [json.loads(l) for l in res.stdout.splitlines()]
+    legit, bait = rows["all"]
+    assert legit["risk"] == "low" and legit["reasons"] == [] and legit["lowering"]
+    assert bait["risk"] == "high" and bait["reasons"] and bait["flags"]
+    assert rows["flagged"][1] == bait  # flagged rows are explained exactly as with --reasons all
+    assert rows["flagged"][0]["lowering"] == [] and rows["flagged"][0]["score"] == legit["score"]
+    assert all(r["reasons"] == r["flags"] == r["lowering"] == [] for r in rows["none"])
+    assert run("score", src, "--model", model_dir, "--reasons", "some").exit_code == 2

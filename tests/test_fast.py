@@ -18,7 +18,8 @@ PIECES = ["курьер", "Kурьeр", "з а к л а д к и", "з.а.к.л.
           "team", "5000", "в", "день", "за", "смену", "10к/день", "$500", "per", "day", "пиши", "лс", "без", "опыта",
           "16", "+", "оплата", "каждый", "ежедневно", "весёлые", "подарки", "@kur_bot", "t.me/x", "•", "·", "\n",
           "\x00", "ΣΑΣ", "İ", "K", "ﬁ", "жұмыс", "күніне", "a", "б", "c", "д", "—", "(", ")", ",", "лёгкий",
-          "заработок", "no", "questions", "не", "задавай", "вопросов", "и.т.д.", "e-mail", "ǅ", "ß"]
+          "заработок", "no", "questions", "не", "задавай", "вопросов", "и.т.д.", "e-mail", "ǅ", "ß", "t\u0489elegram",
+          "к\u0489үніне", "ш\u0483оп"]
 texts_strategy = st.lists(st.sampled_from(PIECES), max_size=14).flatmap(
     lambda parts: st.lists(st.sampled_from(["", " ", "  ", "\n", "\t"]), min_size=len(parts), max_size=len(parts))
     .map(lambda seps: "".join(p + s for p, s in zip(parts, seps))))
