@@ -40,7 +40,7 @@ class CompiledModel:
         self.char_n = tuple(feats.char_.ngram_range)
         self.sublinear = bool(feats.sublinear_tf)
         self.dense_weight = float(feats.dense_weight)
-        self.use_flags = feats.flags_on
+        self.flag_names = feats.flag_names
         self.word_idf = np.asarray(feats.word_.idf_, dtype=np.float64)
         self.char_idf = np.asarray(feats.char_.idf_, dtype=np.float64)
         n_word, n_char = len(self.word_vocab), len(self.char_vocab)
@@ -48,6 +48,8 @@ class CompiledModel:
         self.word_coef = coef[:, :n_word].T.copy()              # (n_word, k)
         self.char_coef = coef[:, n_word:n_word + n_char].T.copy()
         self.dense_coef = coef[:, n_word + n_char:].T.copy()
+        if len(self.dense_coef) != len(self.flag_names) + 2:
+            raise ValueError("the model's indicator columns do not match this version of adrisk; retrain it")
         self.intercept = np.asarray(clf.intercept_, dtype=np.float64)
         self.classes_ = list(clf.classes_)
 
@@ -83,7 +85,7 @@ class CompiledModel:
         """(word indices, word values, char indices, char values, dense row) for one normalized text."""
         wi, wv = self._block(self._word_counts(norm), self.word_idf)
         ci, cv = self._block(self._char_counts(norm), self.char_idf)
-        dense = np.asarray(dense_features(norm, share, self.use_flags), dtype=np.float64) * self.dense_weight
+        dense = np.asarray(dense_features(norm, share, self.flag_names), dtype=np.float64) * self.dense_weight
         return wi, wv, ci, cv, dense
 
     def decision(self, wi, wv, ci, cv, dense) -> np.ndarray:

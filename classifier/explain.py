@@ -151,7 +151,7 @@ def flags_for(normalized: Normalized, disguised: bool | None = None) -> list[Fla
         for m in _WORD.finditer(normalized.text):
             start, end = normalized.span(m.start(), m.end())
             seen = normalized.original[start:end]
-            if seen.lower() != m.group(0) and any(c.isalpha() for c in m.group(0)):
+            if seen.lower() != m.group(0) and len(m.group(0)) > 1 and any(c.isalpha() for c in m.group(0)):
                 out.append(Flag.model_construct(name="obfuscation", text=seen, start=start, end=end))
                 break
     return out

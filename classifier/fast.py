@@ -15,6 +15,7 @@ from .normalize import Normalized, Obfuscation, normalize, normalize_with_stats
 from .tokens import DISGUISED, EDGE, EMPTY, FIRST, LEFT, LETTERS, NORM, OK, SCRIPT, Buffer, TokenTable
 
 _N_FLAGS = len(PATTERNS)
+_FLAG_INDEX = {name: k for k, name in enumerate(PATTERNS)}
 
 
 def _weights(idf: np.ndarray, coef: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -162,13 +163,16 @@ class FastScorer:
         return self._sums.view
 
     def _dense(self, norm, doc, present, fast, share, n) -> np.ndarray:
-        """Red-flag indicators (when the model uses them), the obfuscation indicator and share, times the
-        model's dense weight."""
-        dense = np.zeros((n, _N_FLAGS + 2))
-        dense[:, _N_FLAGS] = share >= 0.02
-        dense[:, _N_FLAGS + 1] = share
-        if self.model.use_flags:
-            self._flags(norm, doc, present, fast, n, dense)
+        """Red-flag indicators (those the model uses), the obfuscation indicator and share, times the model's
+        dense weight."""
+        names = self.model.flag_names
+        dense = np.zeros((n, len(names) + 2))
+        dense[:, len(names)] = share >= 0.02
+        dense[:, len(names) + 1] = share
+        if names:
+            flags = np.zeros((n, _N_FLAGS))
+            self._flags(norm, doc, present, fast, n, flags)
+            dense[:, :len(names)] = flags[:, [_FLAG_INDEX[name] for name in names]]
         return dense * self.model.dense_weight
 
     def _flags(self, norm, doc, present, fast, n, dense) -> None:

@@ -9,17 +9,19 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from .flags import PATTERNS, flag_vector
 from .normalize import normalize_with_stats
 
-DENSE_NAMES: tuple[str, ...] = (*(f"flag:{n}" for n in PATTERNS), "flag:obfuscation", "obfuscation_share")
+DISGUISE_NAMES: tuple[str, ...] = ("flag:obfuscation", "obfuscation_share")
 
 
-def dense_features(norm: str, share: float, flags: bool = True) -> list[float]:
-    """Red-flag indicators (zeros unless flags), an 'obfuscated' indicator and the share of disguised characters."""
-    return [*(flag_vector(norm) if flags else [0.0] * len(PATTERNS)), 1.0 if share >= 0.02 else 0.0, share]
+def dense_features(norm: str, share: float, flags: tuple[str, ...] = ()) -> list[float]:
+    """The named red-flag indicators given (in that order), an 'obfuscated' indicator and the share of
+    disguised characters."""
+    return [*(flag_vector(norm, flags) if flags else []), 1.0 if share >= 0.02 else 0.0, share]
 
 
 class RiskFeatures(TransformerMixin, BaseEstimator):
     """Raw texts in, one sparse row per text out: [word TF-IDF | char TF-IDF | indicators * dense_weight].
-    With use_flags false the red-flag columns stay zero and only the disguise indicators count.
+    The indicators are the disguise ones, preceded by the red flags when use_flags is true; the flags a model
+    was fitted with are stored (`flag_names_`), so flags added to the project later do not change its columns.
 
     >>> f = RiskFeatures(min_df=1).fit(["курьер 5000 в день", "бухгалтер в ТОО"])
     >>> f.transform(["закладчик"]).shape[0]
@@ -45,16 +47,20 @@ class RiskFeatures(TransformerMixin, BaseEstimator):
 
     def prepare(self, texts) -> tuple[list[str], np.ndarray]:
         """Normalize texts once; return them with their dense indicator rows."""
+        flags = self.flag_names
         norms, dense = [], []
         for t in texts:
             norm, stats = normalize_with_stats(t)
             norms.append(norm)
-            dense.append(dense_features(norm, stats.share(), self.flags_on))
-        return norms, np.asarray(dense, dtype=np.float64).reshape(len(norms), len(DENSE_NAMES))
+            dense.append(dense_features(norm, stats.share(), flags))
+        return norms, np.asarray(dense, dtype=np.float64).reshape(len(norms), len(flags) + len(DISGUISE_NAMES))
 
     @property
-    def flags_on(self) -> bool:
-        return getattr(self, "use_flags", True)  # models saved before the setting existed used the flags
+    def flag_names(self) -> tuple[str, ...]:
+        """The red flags used as features: those fitted with, or (before fitting) all of them if use_flags."""
+        if hasattr(self, "flag_names_"):
+            return tuple(self.flag_names_)
+        return tuple(PATTERNS) if self.use_flags else ()
 
     def fit(self, X, y=None):
         self.fit_transform(X, y)
@@ -62,6 +68,7 @@ class RiskFeatures(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X, y=None):
         """Fit both vectorizers and return the features, normalizing each text once."""
+        self.flag_names_ = list(PATTERNS) if self.use_flags else []
         norms, dense = self.prepare(X)
         self.word_, self.char_ = self._vectorizers()
         parts = [self.word_.fit_transform(norms), self.char_.fit_transform(norms), sp.csr_matrix(dense * self.dense_weight)]
@@ -99,4 +106,5 @@ class RiskFeatures(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray([*(f"w:{t}" for t in self.word_.get_feature_names_out()),
-                           *(f"c:{t}" for t in self.char_.get_feature_names_out()), *DENSE_NAMES], dtype=object)
+                           *(f"c:{t}" for t in self.char_.get_feature_names_out()),
+                           *(f"flag:{n}" for n in self.flag_names), *DISGUISE_NAMES], dtype=object)

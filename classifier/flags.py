@@ -31,7 +31,11 @@ PATTERNS: dict[str, str] = {
     "crypto_pay": (
         r"крипт\w*|btc|usdt|биткоин\w*|биткойн\w*|bitcoin|crypto|тезер|tether|\bp2p\b|р2р|арбитраж\w*|ltc|эфир\w*|\beth\b|trc-?20"
     ),
-    "deposit": r"залог\w*|депозит\w*|кепіл\w*|deposit",
+    "deposit": (
+        r"залог\w*|депозит\w*|кепіл\w*|deposit|предоплат\w*|за оформлени\w*|вступительн\w* взнос\w*"
+        r"|(?:оплат\w*|взнос\w*) (?:за )?(?:оформлени\w*|обучени\w*|регистраци\w*)|registration fee"
+        r"|upfront (?:fee|payment)|алдын ала төлем\w*"
+    ),
     "no_experience": (
         r"без опыта|опыт не (?:нужен|важен|требуется|обязателен)|тәжірибе(?:сіз| қажет емес| керек емес)|no experience"
         r"|любой возраст|с \d{2} лет|от \d{2} лет|\b1[4-7] ?\+|\d{2} жастан|any age"
@@ -41,12 +45,26 @@ PATTERNS: dict[str, str] = {
         r"|courier\w*|delivery|driver\w*|warehouse|runner"
     ),
     "drug_slang": (
-        r"заклад\w*|кладм[еа]н\w*|кладчик\w*|\bклад(?:ы|ов|ам|ами|ах|а|е|ом|у)?\b|мастер-?клад\w*|минёр\w*|\bминер(?:а|ы|ов|ом|у)?\b"
+        r"заклад\w*|кладм[еа]н\w*|кладчик\w*|\bклад(?:ы|ов|ам|ами|ах|а|е|ом)?\b|мастер-?клад\w*|минёр\w*|\bминер(?:а|ы|ов|ом|у)?\b"
         r"|\bшоп(?:е|а|у|ы|ов|ом)?\b|наркот\w*|нарко\w*|весёл\w* подар\w*"
         r"|весел\w* подар\w*|тайник\w*|фасовк\w*|фасовщик\w*|\bоптов\w* клад\w*|\bсоль\b|\bмеф\w*|гашиш\w*|\bstash\w*|drop-?off|есірткі\w*"
     ),
-    "paid_travel": r"оплач\w* (?:дорог\w*|проезд\w*|переезд\w*|билет\w*)|командировк\w*|travel (?:paid|expenses)|жол ақы\w*",
-    "secrecy": r"аноним\w*|конфиденциальн\w*|без собеседован\w*|без документов|без паспорта|не задавай\w* вопрос\w*|no questions",
+    "paid_travel": (
+        r"оплач\w* (?:дорог\w*|проезд\w*|переезд\w*|билет\w*)|командировк\w*|travel (?:paid|expenses)|жол ақы\w*"
+        r"|(?:виз[аыу]|перел[её]т\w*|авиабилет\w*|билет\w*|проживани\w*|жиль[её]|общежити\w*)[\w\s,]{0,40}?"
+        r"за (?:наш\w*|сч[её]т\w*)|(?:visas?|flights?|tickets?|accommodation|housing)[\w\s,&]{0,30}?"
+        r"(?:paid|provided|covered)|free (?:accommodation|housing|flights?)|есебімізден"
+    ),
+    "bank_cards": (
+        r"дроп\w*|(?:куплю|покупаю|скупаю|скупка|выкуп\w*|аренд\w*|сдам|сдать|сдаю|продам|продать|продаю)\s"
+        r"(?:\w+\s){0,2}?(?:банковск\w*\s)?карт(?:у|ы|а|ой|ами)?\b|карт\w* (?:в аренду|на (?:сво|тво|ваш)\w* имя)"
+        r"|нужн\w* (?:люди|человек\w*) с карт(?:ой|ами)\b|через (?:сво|тво|ваш)\w* карт\w*"
+        r"|(?:rent|sell|buy)\w* (?:your |bank |a )*(?:cards?|accounts?)\b|карт\w* сатып|карт\w* жалға|жалға карт\w*"
+    ),
+    "secrecy": (
+        r"аноним\w*|конфиденциальн\w*|без собеседован\w*|без документов|без паспорта|не задавай\w* вопрос\w*"
+        r"|no questions|жасырын\w*|құпия\w*|сұрақ қойма\w*"
+    ),
 }
 
 # A batch scorer runs each pattern on every distinct token alone, which finds every match without whitespace
@@ -69,15 +87,24 @@ ANCHORS: dict[str, tuple[tuple[Anchor, ...], ...]] = {
                 (("(?:ставь|пиши)", r"\+"),)),
     "telegram_contact": (),
     "crypto_pay": (),
-    "deposit": (),
+    "deposit": ((("за", "оформлени"),), ((r"вступительн\w*", "взнос"),),
+                ((r"(?:оплат|взнос)\w*", "(?:за|оформлени|обучени|регистраци)"),), (("registration", "fee"),),
+                (("upfront", "(?:fee|payment)"),), (("алдын", "ала"), ("ала", "төлем"))),
     "no_experience": ((("без", "опыта"),), (("опыт", "не"),), (("тәжірибе", "(?:қажет|керек)"),),
                       (("no", "experience"),), (("любой", "возраст"),), (("(?:с|от)", r"\d\d"),),
                       (("1[4-7]", r"\+"),), ((r"\d\d", "жастан"),), (("any", "age"),)),
     "courier_role": (),
     "drug_slang": (((r"вес[её]л\w*", "подар"),), ((r"оптов\w*", "клад"),)),
     "paid_travel": (((r"оплач\w*", "(?:дорог|проезд|переезд|билет)"),), (("travel", "(?:paid|expenses)"),),
-                    (("жол", "ақы"),)),
-    "secrecy": ((("без", "(?:собеседован|документов|паспорта)"),), (("не", "задавай"),), (("no", "questions"),)),
+                    (("жол", "ақы"),), ("(?:виз[аыу]|перел[её]т|авиабилет|билет|проживани|жиль[её]|общежити)",
+                                       ("за", "(?:наш|сч[её]т)")),
+                    ("(?:visa|flight|ticket|accommodation|housing)", "(?:paid|provided|covered)"),
+                    (("free", "(?:accommodation|housing|flight)"),)),
+    "bank_cards": (("(?:куплю|покупаю|скупаю|скупка|выкуп|аренд|сдам|сдать|сдаю|продам|продать|продаю)", "карт"),
+                   ("карт", "аренд"), ("карт", "имя"), ("нужн", "карт"), ("через", "карт"),
+                   ("(?:rent|sell|buy)", "(?:card|account)"), ("карт", "(?:сатып|жалға)")),
+    "secrecy": ((("без", "(?:собеседован|документов|паспорта)"),), (("не", "задавай"),), (("no", "questions"),),
+                (("сұрақ", "қойма"),)),
 }
 
 _COMPILED = {name: re.compile(p) for name, p in PATTERNS.items()}
@@ -105,9 +132,9 @@ def find_flags(text: str) -> list[FlagHit]:
     return hits
 
 
-def flag_vector(text: str) -> list[float]:
-    """1.0 for each pattern indicator present in text, in PATTERNS order."""
-    return [1.0 if p.search(text) else 0.0 for p in _COMPILED.values()]
+def flag_vector(text: str, names=PATTERNS) -> list[float]:
+    """1.0 for each named indicator present in text, in the order given (default: every one, PATTERNS order)."""
+    return [1.0 if _COMPILED[n].search(text) else 0.0 for n in names]
 
 
 _TERMS: list[Anchor] = sorted({a for options in ANCHORS.values() for combo in options for a in combo}, key=str)

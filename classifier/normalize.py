@@ -151,17 +151,23 @@ def _sub_edits(pattern: re.Pattern, s: str, keep) -> list[tuple[int, int, str]]:
 
 
 def _word_repair(word: str, cyr_text: bool) -> tuple[str, int, int]:
-    """Map look-alike letters and leet digits in one word to Cyrillic; return it with the counts."""
+    """Map look-alike letters and leet digits in one word to Cyrillic; return it with the counts.
+
+    Look-alikes inside a Cyrillic word are a disguise. A word written only in Latin letters stays Latin
+    (Halyk Bank, Yandex Taxi), and a lone Latin letter in Cyrillic text is read as the letter it looks like
+    (пиши B лс) without counting as a disguise (кат. C, витамин C)."""
     cyr = sum(1 for c in word if is_cyrillic(c))
     foreign = sum(1 for c in word if c in _FOREIGN)
     other = sum(1 for c in word if c.isalpha() and not is_cyrillic(c) and c not in _FOREIGN)
     chars, swapped, leet = list(word), 0, 0
-    if foreign and ((cyr and (not other or cyr >= foreign + other)) or (not cyr and not other and cyr_text and (foreign >= 4 or len(word) == 1))):
+    inside = cyr and (not other or cyr >= foreign + other)
+    if foreign and (inside or (not cyr and not other and cyr_text and len(word) == 1)):
         for i, c in enumerate(chars):
             if c in _FOREIGN:
                 chars[i] = LOOKALIKE_TO_CYRILLIC[c]
                 swapped += 1
         cyr += swapped
+        swapped = swapped if inside else 0
     if cyr and _LEET_CHARS.intersection(word):
         letters = sum(1 for c in chars if c.isalpha())
         n = len(chars)

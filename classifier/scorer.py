@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .artifact import load_model
+from .artifact import ModelError, default_model_dir, load_model
 from .compiled import CompiledModel, softmax
 from .explain import flags_for, lowering, raising
 from .result import CATEGORIES, POSITIVE, Result
@@ -66,7 +66,10 @@ class Scorer:
     def load(cls, model_dir: str | Path | None = None, medium: float | None = None, high: float | None = None):
         """Load the model in model_dir (default: ADRISK_MODEL or models/)."""
         pipeline, card = load_model(model_dir)
-        return cls(pipeline, card, medium, high)
+        try:
+            return cls(pipeline, card, medium, high)
+        except ValueError as e:  # a model this code cannot score
+            raise ModelError(f"{model_dir or default_model_dir()}: {e}") from None
 
     def _calibrate(self, probs: np.ndarray) -> np.ndarray:
         """Apply the stored Platt scaling to P(positive) and rescale the four probabilities to match."""

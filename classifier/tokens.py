@@ -139,7 +139,7 @@ class TokenTable:
             return j
         j = self.norm[text] = len(self.norm_text)
         self.norm_text.append(text)
-        if self.model.dense_weight and self.model.use_flags:
+        if self.model.dense_weight and self.model.flag_names:
             self._new_bits.append(token_bits(text))
         self._new_texts.append(text)
         self.sequence.append([self.word_ids.get(w, -1) for w in WORD_TOKEN.findall(text)])

@@ -75,7 +75,7 @@ def test_tabular_output_survives_mixed_ids_late_columns_and_no_rows(tmp_path, mo
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     for out in (tmp_path / "out.parquet", tmp_path / "out.csv"):
-        res = CliRunner().invoke(app, ["score", str(src), "-o", str(out), "--model", str(model_dir)])
+        res = CliRunner().invoke(app, ["score", str(src), "-o", str(out), "--model", str(model_dir), "--reasons", "all"])
         assert res.exit_code == 0, res.output
         assert "column(s) channel" in res.stderr  # first seen after the first chunk: reported, not silently lost
     table = pq.read_table(tmp_path / "out.parquet").to_pylist()

@@ -19,7 +19,8 @@ PIECES = ["курьер", "Kурьeр", "з а к л а д к и", "з.а.к.л.
           "16", "+", "оплата", "каждый", "ежедневно", "весёлые", "подарки", "@kur_bot", "t.me/x", "•", "·", "\n",
           "\x00", "ΣΑΣ", "İ", "K", "ﬁ", "жұмыс", "күніне", "a", "б", "c", "д", "—", "(", ")", ",", "лёгкий",
           "заработок", "no", "questions", "не", "задавай", "вопросов", "и.т.д.", "e-mail", "ǅ", "ß", "t\u0489elegram",
-          "к\u0489үніне", "ш\u0483оп"]
+          "к\u0489үніне", "ш\u0483оп", "виза", "перелёт", "наш", "счёт", "предоплата", "оформление", "куплю", "карту",
+          "аренду", "имя", "жасырын", "сұрақ", "қойма", "free", "housing", "paid", "взнос", "обучение", "Bank", "C"]
 texts_strategy = st.lists(st.sampled_from(PIECES), max_size=14).flatmap(
     lambda parts: st.lists(st.sampled_from(["", " ", "  ", "\n", "\t"]), min_size=len(parts), max_size=len(parts))
     .map(lambda seps: "".join(p + s for p, s in zip(parts, seps))))
@@ -70,8 +71,12 @@ def test_fast_decisions_equal_the_reference(scorer, corpus_sample):
 @pytest.fixture(scope="module")
 def with_flags(scorer):
     """The shipped model with its red-flag features switched on, so the gated flag search is exercised."""
+    from classifier.flags import PATTERNS
+
     compiled = copy.copy(scorer.compiled)
-    compiled.dense_weight, compiled.use_flags = 1.0, True
+    flag_coef = np.random.default_rng(0).normal(size=(len(PATTERNS), compiled.dense_coef.shape[1]))
+    compiled.dense_weight, compiled.flag_names = 1.0, tuple(PATTERNS)[::-1]  # any order the model was fitted in
+    compiled.dense_coef = np.vstack([flag_coef, compiled.dense_coef])
     return compiled
 
 

@@ -93,3 +93,14 @@ def test_text_path_equals_offset_path(text):
                                           ("300р", "300р"), ("в2000г", "в2000г"), ("0т", "от")])
 def test_runs_of_leet_characters(raw, expected):
     assert normalize(raw).text == expected
+
+
+@pytest.mark.parametrize("text", ["Halyk Bank ищет кассира", "Yandex Taxi в Астане", "Водитель кат. C, оплата за рейс",
+                                  "Витамин C и железо"])
+def test_latin_words_and_lone_letters_are_not_disguise(text):
+    assert normalize(text).obfuscation.disguised == 0
+    assert "bank" in normalize("Halyk Bank ищет кассира").text  # a Latin word stays Latin
+
+
+def test_a_lone_latin_letter_reads_as_the_cyrillic_preposition():
+    assert normalize("Работа B Алматы, пиши B лс").text == "работа в алматы, пиши в лс"

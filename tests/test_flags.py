@@ -1,0 +1,54 @@
+"""Named red flags: what each one catches, and the ordinary text that must not trip it."""
+import pytest
+
+from classifier.explain import flags_for
+from classifier.flags import find_flags
+from classifier.normalize import normalize
+
+
+def names(text: str) -> set[str]:
+    return {f.name for f in flags_for(normalize(text))}
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("Виза и перелёт за наш счёт, работа на складе в Дубае", "paid_travel"),
+    ("Проживание за счёт компании, билеты оплачиваем", "paid_travel"),
+    ("Visa and flights paid, accommodation provided", "paid_travel"),
+    ("Жатақхана және жол біздің есебімізден", "paid_travel"),
+    ("Перед стартом нужна предоплата 5 000 ₸ за оформление", "deposit"),
+    ("Взнос за обучение 10 000, потом выходишь на линию", "deposit"),
+    ("Куплю банковскую карту, плачу сразу", "bank_cards"),
+    ("Сдай карту в аренду на месяц — 50 000 ₸", "bank_cards"),
+    ("Нужны люди с картой Kaspi, доход каждый день", "bank_cards"),
+    ("Ищем дропов, оплата в USDT", "bank_cards"),
+    ("Rent your bank card and earn $200 a week", "bank_cards"),
+    ("Жасырын жұмыс, күніне 50 мың", "secrecy"),
+    ("Сұрақ қойма, тек жаса", "secrecy"),
+])
+def test_flag_is_found(text, flag):
+    assert flag in names(text)
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("Кладу деньги на депозит каждый месяц", "drug_slang"),
+    ("Halyk Bank приглашает кассира, график 5/2, Алматы", "obfuscation"),
+    ("Водитель кат. C, оплата за рейс, ТОО «Астык Логистик»", "obfuscation"),
+    ("Водитель категории B и C, стаж от 3 лет", "obfuscation"),
+    ("Yandex Taxi ищет водителей в Астане", "obfuscation"),
+    ("Продаю айфон, пиши в лс", "bank_cards"),
+    ("Оплата аренды на счёт ТОО до 10 числа", "bank_cards"),
+    ("Консультант по продаже банковских карт в отделение банка", "bank_cards"),
+])
+def test_ordinary_text_does_not_trip_the_flag(text, flag):
+    assert flag not in names(text)
+
+
+def test_real_disguise_is_still_flagged():
+    assert "obfuscation" in names("Рaбoтa в шoпe, пиши в лс")
+
+
+def test_every_flag_span_points_into_the_original():
+    text = "ВИЗА и ПЕРЕЛЁТ за наш счёт 🔥 куплю карту, предоплата за оформление"
+    for f in flags_for(normalize(text)):
+        assert text[f.start:f.end] == f.text
+    assert {h.name for h in find_flags(normalize(text).text)} >= {"paid_travel", "bank_cards", "deposit"}
