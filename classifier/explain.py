@@ -20,6 +20,8 @@ from bisect import bisect_right
 from collections import Counter
 from typing import NamedTuple
 
+import numpy as np
+
 from .compiled import WORD_TOKEN
 from .flags import find_flags
 from .normalize import Normalized
@@ -41,6 +43,21 @@ class Unit(NamedTuple):
     weight: float
 
 
+class Units(NamedTuple):
+    """The units of one text as arrays, in text order."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    weights: np.ndarray
+
+    @classmethod
+    def of(cls, units: list[Unit]) -> "Units":
+        if not units:
+            return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))
+        starts, ends, weights = zip(*units)
+        return cls(np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64), np.asarray(weights))
+
+
 def _at_edge(ch: str) -> bool:
     return ch not in _KEEP_AT_EDGE and unicodedata.category(ch) in _TRIM_CATEGORIES
 
@@ -59,34 +76,34 @@ def _joinable(gap: str) -> bool:
     return not gap.strip(" ,-–—") and gap.count(" ") <= 1
 
 
-def _phrases(text: str, units: list[Unit], sign: float, top: int) -> list[Reason]:
-    signed = [(u.start, u.end, sign * u.weight) for u in units]
-    best = max((w for *_, w in signed), default=0.0)
+def _phrases(text: str, units: Units, sign: float, top: int) -> list[Reason]:
+    signed = sign * units.weights
+    best = float(signed.max()) if len(signed) else 0.0
     if best <= 0:
         return []
     phrases: list[list] = []
     last = -2
-    for i, (a, b, w) in enumerate(signed):
-        if w < SHARE_OF_BEST * best:
-            continue
-        a, b = _trim(text, a, b)
+    for i in np.flatnonzero(signed >= SHARE_OF_BEST * best).tolist():
+        a, b = _trim(text, int(units.starts[i]), int(units.ends[i]))
+        w = float(signed[i])
         if phrases and last == i - 1 and _joinable(text[phrases[-1][1]:a]):
             phrases[-1][1], phrases[-1][2] = b, phrases[-1][2] + w
         else:
             phrases.append([a, b, w])
         last = i
     phrases.sort(key=lambda p: -p[2])
-    return [Reason.model_construct(text=text[a:b], start=a, end=b, weight=round(sign * w, 4)) for a, b, w in phrases[:top]]
+    return [Reason.model_construct(text=text[a:b], start=a, end=b, weight=round(sign * w, 4))
+            for a, b, w in phrases[:top]]
 
 
-def raising(text: str, units: list[Unit], top: int = TOP) -> list[Reason]:
+def raising(text: str, units: Units | list[Unit], top: int = TOP) -> list[Reason]:
     """The phrases that raised the score most, strongest first (adjacent raising words form one phrase)."""
-    return _phrases(text, units, 1.0, top)
+    return _phrases(text, units if isinstance(units, Units) else Units.of(units), 1.0, top)
 
 
-def lowering(text: str, units: list[Unit], top: int = TOP) -> list[Reason]:
+def lowering(text: str, units: Units | list[Unit], top: int = TOP) -> list[Reason]:
     """The phrases that lowered the score most, strongest first; their weights are negative."""
-    return _phrases(text, units, -1.0, top)
+    return _phrases(text, units if isinstance(units, Units) else Units.of(units), -1.0, top)
 
 
 def raw_tokens(text: str) -> list[tuple[int, int]]:
@@ -140,9 +157,10 @@ def units_of(normalized: Normalized, model, char_dir, word_dir) -> list[Unit]:
     return [Unit(originals[lo][0], originals[hi][1], float(w)) for lo, hi, w in units]
 
 
-def flags_for(normalized: Normalized, disguised: bool | None = None) -> list[Flag]:
-    """Named red flags with spans in the original text, plus 'obfuscation' where a word was disguised
-    (disguised: whether any character was; default from the normalization counts)."""
+def flags_for(normalized, disguised: bool | None = None) -> list[Flag]:
+    """Named red flags with spans in the original text, plus 'obfuscation' where a word was disguised.
+    normalized: a `Normalized` (or anything with its text, original and span()); disguised: whether any
+    character was (default: from the normalization counts)."""
     out = []
     for hit in find_flags(normalized.text):
         start, end = normalized.span(hit.start, hit.end)

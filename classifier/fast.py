@@ -4,14 +4,16 @@ on more than its single tokens goes through the full pass instead.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 
 from . import kernels
-from .explain import Unit, units_of
+from .explain import Units, units_of
 from .flags import ANCHOR_MASKS, PATTERNS, pattern
-from .normalize import Normalized, Obfuscation, normalize, normalize_with_stats
+from .normalize import Normalized, normalize, normalize_with_stats
 from .tokens import DISGUISED, EDGE, EMPTY, FIRST, LEFT, LETTERS, NORM, OK, SCRIPT, Buffer, TokenTable
 
 _N_FLAGS = len(PATTERNS)
@@ -36,6 +38,45 @@ class Batch:
     stops: np.ndarray
     disguised: np.ndarray
     slow: np.ndarray
+
+
+class TokenMap:
+    """A text's normalized form, its tokens' normalized words joined by single spaces, with spans mapped back
+    to the original on demand (what `Normalized.span` gives, without building the whole offset map)."""
+
+    def __init__(self, original: str, words: list[str], starts: list[int], stops: list[int],
+                 cache: dict[tuple[str, str], list[int] | None]):
+        self.original, self.words, self.starts, self.stops, self._cache = original, words, starts, stops, cache
+        self.text = " ".join(words)
+        self._begin = list(accumulate((len(w) + 1 for w in words[:-1]), initial=0))
+        self._full: Normalized | None = None
+
+    def _offset(self, j: int) -> int:
+        k = bisect_right(self._begin, j) - 1
+        inside, word = j - self._begin[k], self.words[k]
+        if inside >= len(word):  # the joining space: the whitespace after the token
+            return self.stops[k]
+        raw = self.original[self.starts[k]:self.stops[k]]
+        if len(raw) == len(word):
+            return self.starts[k] + inside
+        key = (raw, word)
+        if key not in self._cache:
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            alone = normalize(raw)
+            self._cache[key] = alone.offsets if alone.text == word else None
+        rel = self._cache[key]
+        if rel is not None:
+            return self.starts[k] + rel[inside]
+        if self._full is None:  # the token normalizes otherwise alone than in its text: the full pass maps it
+            self._full = normalize(self.original)
+        return self._full.offsets[j]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the normalized text to the original text."""
+        if end <= start or not self.text:
+            return (0, 0)
+        return self._offset(start), self._offset(end - 1) + 1
 
 
 class FastScorer:
@@ -89,10 +130,10 @@ class FastScorer:
             z[i] = m.decision(*m.features(text, stats.share()))
         return Batch(texts, z, docs, norms, starts, stops, disguised, slow)
 
-    def explain(self, batch: Batch, chosen: list[int]) -> dict[int, tuple[list[Unit], Normalized, bool]]:
-        """For each chosen text: its words' shares (Unit), its normalization with an offset map, and whether
-        anything in it was disguised. Texts of the fast path get their shares from one compiled pass; the
-        others from the full normalization pass (`explain.units_of`, the reference)."""
+    def explain(self, batch: Batch, chosen: list[int]) -> dict[int, tuple[Units, Normalized | TokenMap, bool]]:
+        """For each chosen text: its words' shares, its normalized form with a map back to the original, and
+        whether anything in it was disguised. Texts of the fast path get their shares from one compiled pass;
+        the others from the full normalization pass (`explain.units_of`, the reference)."""
         if self.direction is None:
             raise ValueError("this FastScorer was built without a direction to explain along")
         n = len(batch.texts)
@@ -111,46 +152,22 @@ class FastScorer:
             text = batch.texts[i]
             if not fast[i]:
                 normalized = normalize(text)
-                out[i] = (units_of(normalized, self.model, *self.direction_by_id), normalized,
+                out[i] = (Units.of(units_of(normalized, self.model, *self.direction_by_id)), normalized,
                           bool(normalized.obfuscation.disguised))
                 continue
-            units, pieces, offsets = [], [], []
-            for u in range(first[i], last[i]):
-                word = t.norm_text[batch.norms[u]]
-                if not word:
-                    continue
-                a, b = int(batch.starts[u]), int(batch.stops[u])
-                units.append(Unit(a, b, float(weights[u])))
-                if offsets is not None:
-                    where = self._offsets(text[a:b], word, a)
-                    if pieces:
-                        offsets.append(a - 1)  # the joining space stands for the whitespace before this token
-                    offsets = offsets + where if where is not None else None
-                pieces.append(word)
-            # a token that normalizes differently alone than in its text: the full pass maps it exactly
-            normalized = Normalized(text, " ".join(pieces), offsets, Obfuscation()) if offsets is not None \
-                else normalize(text)
-            out[i] = (units, normalized, bool(batch.disguised[i]))
+            norms = batch.norms[first[i]:last[i]]
+            kept = norms != 0  # normalized token 0 is the empty one
+            starts, stops = batch.starts[first[i]:last[i]][kept], batch.stops[first[i]:last[i]][kept]
+            words = [t.norm_text[j] for j in norms[kept].tolist()]
+            out[i] = (Units(starts, stops, weights[first[i]:last[i]][kept]),
+                      TokenMap(text, words, starts.tolist(), stops.tolist(), self._token_offsets),
+                      bool(batch.disguised[i]))
         return out
 
     @property
     def direction_by_id(self) -> tuple[np.ndarray, np.ndarray]:
         """(char, word) direction weights in the model's own vocabulary ids, for explain.units_of."""
         return self.direction[1], self.direction[0]
-
-    def _offsets(self, raw: str, word: str, start: int) -> list[int] | None:
-        """Where each character of a token's normalized form comes from in the text (the token starts there);
-        None when the token alone normalizes to something else (its text decided, e.g. look-alike letters)."""
-        if len(raw) == len(word):
-            return list(range(start, start + len(raw)))
-        key = (raw, word)
-        if key not in self._token_offsets:
-            if len(self._token_offsets) > 100_000:
-                self._token_offsets.clear()
-            alone = normalize(raw)
-            self._token_offsets[key] = alone.offsets if alone.text == word else None
-        rel = self._token_offsets[key]
-        return None if rel is None else [start + o for o in rel]
 
     def _char_sums(self) -> np.ndarray:
         """Per normalized token, its character n-grams' weight rows summed; extended as the table grows."""

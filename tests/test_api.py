@@ -117,3 +117,12 @@ def test_batch_reasons_can_be_limited_to_flagged_items(client):
     flagged = client.post("/score/batch", json={"items": items, "reasons": "flagged"}).json()["results"]
     assert full[0]["lowering"] and flagged[0]["lowering"] == [] and flagged[1] == full[1]
     assert client.post("/score/batch", json={"items": items, "reasons": "most"}).status_code == 422
+
+
+def test_responses_are_valid_results(client):
+    from classifier.result import Result
+
+    one = client.post("/score", json={"text": BAIT, "id": 7}).json()
+    assert Result.model_validate(one).id == 7 and one["reasons"] and one["flags"]
+    many = client.post("/score/batch", json={"items": [{"text": BAIT}, {"text": "бухгалтер в ТОО", "id": "b"}]}).json()
+    assert [Result.model_validate(r).id for r in many["results"]] == [None, "b"]

@@ -32,8 +32,8 @@ def test_kernel_matches_the_reference_pass(scorer, texts):
         normalized = normalize(text)
         ref = units_of(normalized, scorer.compiled, *fast.direction_by_id)
         got, got_norm, disguised = parts[i]
-        assert [(u.start, u.end) for u in got] == [(u.start, u.end) for u in ref], text
-        assert np.allclose([u.weight for u in got], [u.weight for u in ref], atol=1e-9), text
+        assert list(zip(got.starts.tolist(), got.ends.tolist())) == [(u.start, u.end) for u in ref], text
+        assert np.allclose(got.weights, [u.weight for u in ref], atol=1e-9), text
         assert got_norm.text == normalized.text
         assert flags_for(got_norm, disguised) == flags_for(normalized), text
 

@@ -52,3 +52,25 @@ def test_every_flag_span_points_into_the_original():
     for f in flags_for(normalize(text)):
         assert text[f.start:f.end] == f.text
     assert {h.name for h in find_flags(normalize(text).text)} >= {"paid_travel", "bank_cards", "deposit"}
+
+
+def test_every_match_holds_one_of_its_patterns_stems():
+    """find_flags searches a pattern only in texts holding one of its STEMS: no match may lack them."""
+    import random
+
+    from classifier.evasions import perturb
+    from classifier.flags import _COMPILED, STEMS
+    from classifier.normalize import normalize_text
+    from training.corpus import written_examples
+
+    texts = written_examples()["text"].tolist()
+    rng = random.Random(3)
+    texts += [perturb(k, t, str(i)) for i, t in enumerate(rng.sample(texts, 500)) for k in ("latin", "separators")]
+    checked = 0
+    for text in map(normalize_text, texts):
+        for name, pattern in _COMPILED.items():
+            m = pattern.search(text)
+            if m:
+                checked += 1
+                assert any(stem in m.group(0) for stem in STEMS[name]), (name, m.group(0))
+    assert checked > 5000

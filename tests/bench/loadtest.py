@@ -1,14 +1,18 @@
-"""Load benchmark: N requests at concurrency C against a real server on loopback.
+"""Load benchmark of the API as `make run` serves it, measured with wrk on loopback. Prints figures, asserts nothing.
 
-usage: python tests/bench/loadtest.py [--requests 4000] [--concurrency 32] [--workers 2] [--client wrk|python]
-Prints requests/s, p50, p99, errors, and the server's RSS before and after. A benchmark, not a test.
-The load comes from wrk when it is installed (Debian package `wrk`): a Python client on the same two cores
-is slower than the server and would measure itself.
+usage: python tests/bench/loadtest.py [--seconds 60] [--workers N]
+- the server: `adrisk serve` with its defaults (one worker per core), the shipped model;
+- the ads: about 1 KB each, made of the project's own written texts;
+- POST /score at a fixed rate of 100, 250 and 500 requests/s: wrk keeps 8 connections open and waits between
+  requests (wrk's `delay()`), so the rate is set and latency is measured below saturation (Debian has no wrk2;
+  the rate reached is printed beside the target);
+- POST /score at saturation (32 connections, no wait): the most it serves, with p50/p99;
+- POST /score/batch with 100 ads a request: ads/s.
+Each line also gives the server's RSS. Needs Debian's `wrk` (make loadtest installs it).
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import re
@@ -16,101 +20,101 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-TEXTS = [
-    "Нужен курьер, оплата 15 000 ₸ в день, пиши в лс",
-    "Требуется бухгалтер в ТОО «Арай», пятидневка, оклад 300 000 ₸",
-    "Кто свободен завтра? Нужно разгрузить газель на Абая, 2 часа, 5000 ₸",
-    "Ρабοта в шοпе, 1200$ в неделю, опыт не нужен",
-    "привет всем, кто идёт на пару в 9?",
-    "Hiring warehouse associates in Almaty, 5/2 schedule, official contract",
-]
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
 
 
-def rss_kb(pid: int) -> int:
+def ads_of_about_1kb(n: int = 200) -> list[str]:
+    """Texts of 0.9-1.2 KB: written corpus texts, short ones joined with the next, as a long post would be."""
+    from training.corpus import written_examples
+
+    out, current = [], ""
+    for text in written_examples()["text"]:
+        current = f"{current}\n{text}" if current else text
+        if len(current.encode()) >= 900:
+            if len(current.encode()) <= 1200:
+                out.append(current)
+            current = ""
+        if len(out) >= n:
+            break
+    return out
+
+
+def rss_mb(pid: int) -> float:
     total = 0
-    for p in [pid, *_children(pid)]:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
-
-
-def _children(pid: int) -> list[int]:
+    pids = [pid]
     try:
-        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        pids += [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
-        return []
+        pass
+    for p in pids:
+        try:
+            total += next(int(line.split()[1]) for line in Path(f"/proc/{p}/status").read_text().splitlines()
+                          if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            pass
+    return total / 1024
 
 
-async def run(url: str, n: int, c: int) -> tuple[list[float], int]:
-    latencies, errors = [], 0
-    queue = asyncio.Queue()
-    for i in range(n):
-        queue.put_nowait(i)
-    limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        async def worker():
-            nonlocal errors
-            while not queue.empty():
-                i = queue.get_nowait()
-                started = time.perf_counter()
-                try:
-                    r = await client.post("/score", json={"text": TEXTS[i % len(TEXTS)] + f" #{i}"})
-                    if r.status_code != 200:
-                        errors += 1
-                except httpx.HTTPError:
-                    errors += 1
-                latencies.append(time.perf_counter() - started)
-        await asyncio.gather(*(worker() for _ in range(c)))
-    return latencies, errors
+def lua_script(path: Path, route: str, bodies: list[str], delay_ms: float) -> None:
+    """A wrk script posting the bodies in turn to route, waiting delay_ms between a connection's requests."""
+    items = ",\n".join(f"[==[{b}]==]" for b in bodies)
+    wait = f"function delay()\n  return {delay_ms:.3f}\nend\n" if delay_ms > 0 else ""
+    path.write_text(f"local bodies = {{\n{items}\n}}\nlocal i = 0\n"
+                    "request = function()\n  i = i + 1\n"
+                    f"  return wrk.format('POST', '{route}', {{['Content-Type'] = 'application/json'}}, "
+                    "bodies[(i % #bodies) + 1])\nend\n" + wait, encoding="utf-8")
 
 
-def run_wrk(url: str, n: int, c: int, tmp: Path) -> tuple[float, float, float, int, int]:
-    """(requests/s, p50 ms, p99 ms, errors, requests) from wrk, for about n requests at c in flight."""
-    texts = ", ".join(json.dumps(t, ensure_ascii=False) for t in TEXTS)
-    script = tmp / "post.lua"
-    script.write_text(
-        f"local texts = {{{texts}}}\nlocal i = 0\n"
-        "request = function()\n  i = i + 1\n"
-        "  local body = '{\"text\": \"' .. texts[(i % #texts) + 1] .. ' #' .. i .. '\"}'\n"
-        "  return wrk.format('POST', '/score', {['Content-Type'] = 'application/json'}, body)\nend\n", encoding="utf-8")
-    probe = subprocess.run(["wrk", "-t2", f"-c{c}", "-d2s", "-s", str(script), url], capture_output=True, text=True)
-    per_s = float(re.search(r"Requests/sec:\s+([\d.]+)", probe.stdout).group(1))
-    seconds = max(2, round(n / max(per_s, 1)))
-    out = subprocess.run(["wrk", "-t2", f"-c{c}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-                         capture_output=True, text=True).stdout
+def wrk(url: str, script: Path, connections: int, seconds: float) -> dict:
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", str(script), url],
+                         capture_output=True, text=True, check=True).stdout
 
-    def ms(label):
+    def ms(label: str) -> float:
         value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     errors = sum(int(x) for x in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors += sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    total = int(re.search(r"(\d+) requests in", out).group(1))
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), ms("50"), ms("99"), errors, total
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50"), "p99": ms("99"),
+            "errors": errors, "requests": int(re.search(r"(\d+) requests in", out).group(1))}
+
+
+def at_rate(url: str, tmp: Path, bodies: list[str], rate: float, seconds: float, connections: int = 8) -> dict:
+    """wrk at about `rate` requests/s: the wait between requests is set from a short probe of the latency."""
+    delay = connections * 1000.0 / rate
+    script = tmp / "rate.lua"
+    for _ in range(2):  # the wait plus the latency makes the cycle of one connection
+        lua_script(script, "/score", bodies, delay)
+        probe = wrk(url, script, connections, 3)
+        delay = max(0.0, delay * probe["rps"] / rate) if probe["rps"] else delay
+    lua_script(script, "/score", bodies, delay)
+    return wrk(url, script, connections, seconds)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--requests", type=int, default=4000)
-    ap.add_argument("--concurrency", type=int, default=32)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--workers", type=int, default=None, help="server workers (default: adrisk serve's own)")
     args = ap.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("loadtest needs wrk (apt-get install wrk; make loadtest installs it)")
+    ads = ads_of_about_1kb()
+    bodies = [json.dumps({"text": t}, ensure_ascii=False) for t in ads]
+    batches = [json.dumps({"items": [{"id": j, "text": ads[(i + j) % len(ads)]} for j in range(100)]},
+                          ensure_ascii=False) for i in range(0, 40, 4)]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    exe = Path(sys.executable).parent / "adrisk"
-    server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(args.workers)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    command = [str(Path(sys.executable).parent / "adrisk"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(args.workers)] if args.workers else []
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -119,26 +123,33 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        asyncio.run(run(url, 200, 8))  # warm up every worker
-        before = rss_kb(server.pid)
-        if args.client == "wrk":
-            import tempfile
-
-            with tempfile.TemporaryDirectory() as tmp:
-                rps, p50, p99, errors, total = run_wrk(url, args.requests, args.concurrency, Path(tmp))
-        else:
-            started = time.perf_counter()
-            lat, errors = asyncio.run(run(url, args.requests, args.concurrency))
-            rps, total = args.requests / (time.perf_counter() - started), args.requests
-            lat.sort()
-            p50, p99 = (lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 for q in (0.5, 0.99))
-        after = rss_kb(server.pid)
+        workers = args.workers or len(os.sched_getaffinity(0))
+        size = sum(len(t.encode()) for t in ads) / len(ads)
+        print(f"adrisk serve, {workers} workers, {len(ads)} ads of {size:.0f} bytes on average, "
+              f"wrk on the same {os.cpu_count()} cores, {args.seconds:g} s a run")
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            warm = tmp / "warm.lua"
+            lua_script(warm, "/score", bodies, 0)
+            wrk(url, warm, 8, 5)  # every worker sees every ad once before measuring
+            for rate in (100, 250, 500):
+                r = at_rate(url, tmp, bodies, rate, args.seconds)
+                print(f"  POST /score at {rate:>3} req/s: reached {r['rps']:6.0f} req/s  p50 {r['p50']:6.2f} ms  "
+                      f"p99 {r['p99']:6.2f} ms  errors {r['errors']}  RSS {rss_mb(server.pid):.0f} MiB")
+            r = wrk(url, warm, 32, args.seconds)
+            print(f"  POST /score saturated (32 connections): {r['rps']:6.0f} req/s  p50 {r['p50']:6.2f} ms  "
+                  f"p99 {r['p99']:6.2f} ms  errors {r['errors']}")
+            batch = tmp / "batch.lua"
+            path = batch.with_suffix(".tmp")
+            lua_script(path, "/score/batch", batches, 0)
+            path.rename(batch)
+            r = wrk(url, batch, 4, args.seconds)
+            print(f"  POST /score/batch, 100 ads a request (4 connections): {r['rps'] * 100:7.0f} ads/s  "
+                  f"p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  errors {r['errors']}  "
+                  f"RSS {rss_mb(server.pid):.0f} MiB")
     finally:
         server.terminate()
         server.wait(10)
-    print(f"client {args.client}, {total} requests, concurrency {args.concurrency}, server workers {args.workers}")
-    print(f"requests/s {rps:.0f}   p50 {p50:.1f} ms   p99 {p99:.1f} ms   errors {errors}")
-    print(f"server RSS before {before / 1024:.0f} MiB, after {after / 1024:.0f} MiB")
 
 
 if __name__ == "__main__":
