@@ -49,7 +49,10 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
           folds: int = typer.Option(3, "--folds", help="Cross-validation folds."),
           text_field: str = typer.Option("text", "--text-field", help="Column or key holding the text in --data."),
           label_field: str = typer.Option("label", "--label-field", help="Column or key holding the label in --data."),
-          tune: bool = typer.Option(False, "--tune", help="Choose C by cross-validated PR-AUC (five trainings).")):
+          tune: bool = typer.Option(False, "--tune", help="Choose C by cross-validated PR-AUC (five trainings)."),
+          prior: Optional[float] = typer.Option(None, "--prior", help="Share of bait in the traffic you will score "
+                                                "(calibration and bands; default: the project's assumption, 0.15, "
+                                                "or your data's own share with --only-data).")):
     """Train a model on the project corpus plus your labelled files, and write it with its card."""
     from training.corpus import DataError
     from training.train import train as run
@@ -57,7 +60,7 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
     try:
         card = run(data, out or default_model_dir(), dev=dev, project_corpus=not only_data, cv_folds=folds,
                    log=lambda m: typer.echo(m, err=True), text_field=text_field, label_field=label_field,
-                   tune=tune)
+                   tune=tune, prior=prior)
     except (DataError, ValueError) as e:
         _fail(str(e))
     typer.echo(f"model {card['version']} written to {out or default_model_dir()} in {card['train_seconds']} s", err=True)
@@ -188,11 +191,15 @@ def evaluate(file: Path = typer.Argument(..., help="Labelled JSONL/CSV with text
 
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-          model: Optional[Path] = ModelOpt, workers: int = typer.Option(1, "--workers")):
+          model: Optional[Path] = ModelOpt,
+          workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Server processes (default: one per "
+                                                "CPU core this process may use).")):
     """Serve the HTTP API (docs at /docs)."""
     import os
 
     import uvicorn
+
+    workers = workers or len(os.sched_getaffinity(0))
 
     if model:
         os.environ["ADRISK_MODEL"] = str(model)

@@ -15,9 +15,10 @@ from classifier.result import POSITIVE
 from classifier.scorer import Scorer
 
 from .corpus import build_corpus, read_labelled
-from .fit import build_pipeline, corpus_fingerprint, counts, cross_validate, fit_platt
+from .bands import choose_bands
+from .fit import GROUPING, build_pipeline, corpus_fingerprint, counts, cross_validate, fit_platt
 from .metrics import band_quality, report
-from .settings import Settings
+from .settings import ASSUMED_BAIT_SHARE, TUNED_C, Settings
 
 __version__ = "0.1.0"
 TUNE_C = (1.5, 5.0, 15.0, 50.0, 150.0)  # regularization tried by --tune
@@ -55,29 +56,73 @@ def _tune(corpus: pd.DataFrame, s: Settings, folds: int, log):
     return replace(s, C=best[0]), best[1]
 
 
+def _calibrated(oof: np.ndarray, calibration: dict) -> np.ndarray:
+    z = np.log(np.clip(oof, 1e-9, 1 - 1e-9) / np.clip(1 - oof, 1e-9, None))
+    return 1.0 / (1.0 + np.exp(-(calibration["a"] * z + calibration["b"])))
+
+
+def _how_chosen(s: Settings, tuned: dict | None, prevalence: float | None, project_corpus: bool) -> dict:
+    """In words, where each setting that shapes the scores came from (for the card)."""
+    if tuned:
+        c = f"C={s.C:g}: the best writer-grouped cross-validated PR-AUC of this run's --tune ({tuned})"
+    elif s.C == Settings.C and TUNED_C:
+        c = f"C={s.C:g}: chosen by `adrisk train --tune` on the project corpus, PR-AUC by C {TUNED_C}"
+    else:
+        c = f"C={s.C:g}: given"
+    if prevalence is None:
+        prior = "the training data's own share of bait (no prior given)"
+    elif prevalence == ASSUMED_BAIT_SHARE and project_corpus:
+        prior = (f"{prevalence:.0%}: the project's written assumption about real traffic "
+                 "(training/settings.py: ASSUMED_BAIT_SHARE), not measured on any real set")
+    else:
+        prior = f"{prevalence:.0%}: given with --prior"
+    bands = ("given" if s.medium is not None and s.high is not None else
+             f"from the cross-validated scores at that prior: high = lowest score with precision >= "
+             f"{s.high_precision:.0%}, medium = highest score with recall >= {s.medium_recall:.0%}")
+    return {"C": c, "calibration_prior": prior, "bands": bands,
+            "real_data": "none: a dev report, when present, is information only"}
+
+
 def train(user_files=(), out_dir: Path | None = None, settings: Settings | None = None, dev: Path | None = None,
           project_corpus: bool = True, cv_folds: int = 3, log=print, text_field: str = "text",
-          label_field: str = "label", tune: bool = False) -> dict:
-    """Train, validate and save a model; returns its card. Trained on user files alone, the calibration keeps
-    their own share of positives (the default prior describes the project corpus against real traffic).
-    With tune, C is chosen among TUNE_C by cross-validated PR-AUC on the training data."""
+          label_field: str = "label", tune: bool = False, prior: float | None = None) -> dict:
+    """Train, validate and save a model; returns its card.
+
+    Calibration: Platt scaling on the out-of-fold scores, shifted to `prior` (default: the project's assumed
+    share of bait in real traffic; trained on user files alone, their own share). Risk bands: from the same
+    out-of-fold scores at that share. With tune, C is chosen among TUNE_C by cross-validated PR-AUC. No
+    setting is chosen on `dev`: its report goes into the card as information."""
     s = settings or (Settings() if project_corpus else Settings(target_prevalence=None))
+    if prior is not None:
+        if not 0 < prior < 1:
+            raise ValueError(f"--prior must be between 0 and 1, not {prior}")
+        s = replace(s, target_prevalence=prior)
     started = time.perf_counter()
     corpus = build_corpus(user_files, per_label=s.generated_per_label, include_project=project_corpus,
                           text_field=text_field, label_field=label_field)
     log(f"corpus: {len(corpus)} examples ({', '.join(f'{k} {v}' for k, v in counts(corpus)['by_label'].items())})")
     y = np.isin(corpus["label"].to_numpy(), list(POSITIVE)).astype(int)
-    pipeline = None
+    pipeline, tuned = None, None
+    thresholds = {"medium": s.medium if s.medium is not None else 0.5, "high": s.high if s.high is not None else 0.8}
     try:
         if tune:
             s, (cv, oof, pipeline) = _tune(corpus, s, cv_folds, log)
+            tuned = cv["tuned_C_pr_auc"]
         else:
             cv, oof, pipeline = cross_validate(corpus, s, cv_folds)
-        log(f"cross-validation ({cv_folds} folds by near-duplicate group): ROC-AUC {cv.get('roc_auc', float('nan')):.4f}"
+        log(f"cross-validation ({cv_folds} folds, {GROUPING}): ROC-AUC {cv.get('roc_auc', float('nan')):.4f}"
             f" PR-AUC {cv.get('pr_auc', float('nan')):.4f}")
         if "user_rows" in cv and "roc_auc" in cv["user_rows"]:
             log(f"  on your rows alone: ROC-AUC {cv['user_rows']['roc_auc']:.4f} PR-AUC {cv['user_rows']['pr_auc']:.4f}")
         calibration = fit_platt(oof, y, s.target_prevalence)
+        prevalence = s.target_prevalence or float(y.mean())
+        bands = choose_bands(_calibrated(oof, calibration), y, prevalence, s.high_precision, s.medium_recall)
+        thresholds = {"medium": s.medium if s.medium is not None else bands["medium"]["threshold"],
+                      "high": s.high if s.high is not None else bands["high"]["threshold"],
+                      "cross_validated": bands}
+        log(f"bands at {prevalence:.0%} bait: medium >= {thresholds['medium']:g} "
+            f"(recall {bands['medium']['recall']:.3f}), high >= {thresholds['high']:g} "
+            f"(precision {bands['high']['precision']:.3f})")
     except ValueError as e:  # too few distinct groups or classes for the folds
         cv, calibration = {"skipped": str(e)}, {"a": 1.0, "b": 0.0, "target_prevalence": None}
         log(f"cross-validation skipped: {e}")
@@ -91,18 +136,17 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
         "task": "P(recruitment bait) = P(drug_courier) + P(scam_recruitment)",
         "data": counts(corpus) | {"user_files": [Path(p).name for p in user_files]},
         "settings": s.as_dict(),
+        "settings_chosen_by": _how_chosen(s, tuned, s.target_prevalence, project_corpus),
         "calibration": calibration,
-        "thresholds": {"medium": s.medium, "high": s.high},
+        "thresholds": thresholds,
         "cross_validation": cv,
         "versions": _versions(),
     }
     if dev and Path(dev).exists():
-        scorer = Scorer(pipeline, card)
-        card["dev_report"] = evaluate_file(scorer, Path(dev))
-        card["thresholds"] = {"medium": s.medium, "high": s.high, **{
-            f"{k}_measured_on_dev": v for k, v in card["dev_report"]["bands"].items()}}
-        log(f"dev: ROC-AUC {card['dev_report']['roc_auc']:.4f} PR-AUC {card['dev_report']['pr_auc']:.4f} "
-            f"recall@1%FPR {card['dev_report']['recall_at_1pct_fpr']:.3f} ECE {card['dev_report']['ece_10']:.3f}")
+        card["dev_report"] = evaluate_file(Scorer(pipeline, card), Path(dev))
+        log(f"dev (information only): ROC-AUC {card['dev_report']['roc_auc']:.4f} PR-AUC "
+            f"{card['dev_report']['pr_auc']:.4f} recall@1%FPR {card['dev_report']['recall_at_1pct_fpr']:.3f} "
+            f"ECE {card['dev_report']['ece_10']:.3f}")
     card["train_seconds"] = round(time.perf_counter() - started, 1)
     if out_dir is not None:
         card = save_model(pipeline, card, Path(out_dir))
