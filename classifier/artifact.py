@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 MODEL_FILE = "model.skops"
+COMPILED_FILE = "compiled.npz"
 CARD_FILE = "card.json"
 # Every type a trained adrisk model may contain. Anything else in a file is refused, never executed.
 ALLOWED_TYPES = frozenset({
@@ -81,15 +82,45 @@ def canonical_skops(data: bytes) -> bytes:
 
 
 def save_model(pipeline, card: dict, model_dir: Path) -> dict:
-    """Write the model and its card (with the model's SHA-256) into model_dir; returns the card."""
+    """Write the model (the pipeline in skops' format and its compiled arrays) and its card, with both files'
+    SHA-256, into model_dir; returns the card. The card goes last: until it is replaced, the old card refuses
+    the new files by their checksums instead of pairing with them."""
     import skops.io as sio
 
+    from .compiled import CompiledModel
+
     data = canonical_skops(sio.dumps(pipeline))
-    card = dict(card, sha256=hashlib.sha256(data).hexdigest())
+    compiled = CompiledModel.from_pipeline(pipeline).to_bytes()
+    card = dict(card, sha256=hashlib.sha256(data).hexdigest(), compiled_sha256=hashlib.sha256(compiled).hexdigest())
     model_dir = Path(model_dir)
     atomic_write_bytes(model_dir / MODEL_FILE, data)
+    atomic_write_bytes(model_dir / COMPILED_FILE, compiled)
     atomic_write_bytes(model_dir / CARD_FILE, (json.dumps(card, ensure_ascii=False, indent=2) + "\n").encode())
     return card
+
+
+def load_compiled(model_dir: Path | None = None):
+    """Load (CompiledModel, card) for scoring: the compiled arrays after checking their checksum, without
+    importing scikit-learn. A model folder without them (written by an older adrisk) is compiled from its
+    pipeline."""
+    from .compiled import CompiledModel
+
+    model_dir = Path(model_dir) if model_dir else default_model_dir()
+    card = load_card(model_dir)
+    path = model_dir / COMPILED_FILE
+    if "compiled_sha256" not in card:
+        pipeline, card = load_model(model_dir)
+        return CompiledModel.from_pipeline(pipeline), card
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise ModelError(f"no {COMPILED_FILE} in {model_dir}: run `make train` (or `adrisk train`) again") from None
+    if hashlib.sha256(data).hexdigest() != card["compiled_sha256"]:
+        raise ModelError(f"refusing {path}: its SHA-256 does not match the model card (tampered or foreign file)")
+    try:
+        return CompiledModel.from_bytes(data), card
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
+        raise ModelError(f"refusing {path}: {e}") from None
 
 
 def load_card(model_dir: Path) -> dict:

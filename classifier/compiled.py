@@ -5,16 +5,29 @@ weights and the coefficients. `CompiledModel.predict_proba` matches `Pipeline.pr
 """
 from __future__ import annotations
 
+import io
 import math
 import re
+import zipfile
 from collections import Counter
+from typing import Iterable
 
 import numpy as np
 
-from .features import dense_features
+from .dense import dense_features
 from .normalize import normalize_with_stats
 
 WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
+
+
+def _join(strings: Iterable[str]) -> np.ndarray:
+    """Strings (no newlines) as one array of UTF-8 bytes joined by newlines."""
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _split(data: np.ndarray) -> list[str]:
+    text = np.asarray(data, dtype=np.uint8).tobytes().decode("utf-8")
+    return text.split("\n") if text else []
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -27,31 +40,80 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 
 class CompiledModel:
-    """Vocabularies, idf and coefficients of a fitted Pipeline(features=RiskFeatures, clf=LogisticRegression)."""
+    """Vocabularies, idf and coefficients of a fitted Pipeline(features=RiskFeatures, clf=LogisticRegression).
 
-    def __init__(self, pipeline):
+    It is also stored beside the pipeline as plain arrays (`to_bytes` / `from_bytes`, an .npz read without
+    pickle), so scoring needs neither scikit-learn nor skops at start-up.
+    """
+
+    def __init__(self, arrays: dict):
+        self.word_terms: list[str] = _split(arrays["word_terms"])
+        self.char_terms: list[str] = _split(arrays["char_terms"])
+        self.word_n = tuple(int(x) for x in arrays["word_n"])
+        self.char_n = tuple(int(x) for x in arrays["char_n"])
+        self.sublinear = bool(np.asarray(arrays["sublinear"]).reshape(-1)[0])
+        self.dense_weight = float(np.asarray(arrays["dense_weight"]).reshape(-1)[0])
+        self.flag_names = tuple(_split(arrays["flag_names"]))
+        self.word_idf = np.asarray(arrays["word_idf"], dtype=np.float64)
+        self.char_idf = np.asarray(arrays["char_idf"], dtype=np.float64)
+        self.coef = np.asarray(arrays["coef"], dtype=np.float64)  # (k, n_features)
+        self.intercept = np.asarray(arrays["intercept"], dtype=np.float64)
+        self.classes_ = _split(arrays["classes"])
+        n_word, n_char = len(self.word_terms), len(self.char_terms)
+        self.word_coef = self.coef[:, :n_word].T.copy()              # (n_word, k)
+        self.char_coef = self.coef[:, n_word:n_word + n_char].T.copy()
+        self.dense_coef = self.coef[:, n_word + n_char:].T.copy()
+        if len(self.dense_coef) != len(self.flag_names) + 2:
+            raise ValueError("the model's indicator columns do not match this version of adrisk; retrain it")
+        self._word_vocab: dict[str, int] | None = None
+        self._char_vocab: dict[str, int] | None = None
+
+    @classmethod
+    def from_pipeline(cls, pipeline) -> "CompiledModel":
         feats = pipeline.named_steps["features"]
         clf = pipeline.named_steps["clf"]
         if feats.word_.token_pattern != r"(?u)\b\w\w+\b" or feats.char_.analyzer != "char_wb":
             raise ValueError("only the default word tokenizer and char_wb analyzer can be compiled")
-        self.word_vocab = feats.word_.vocabulary_
-        self.char_vocab = feats.char_.vocabulary_
-        self.word_n = tuple(feats.word_.ngram_range)
-        self.char_n = tuple(feats.char_.ngram_range)
-        self.sublinear = bool(feats.sublinear_tf)
-        self.dense_weight = float(feats.dense_weight)
-        self.flag_names = feats.flag_names
-        self.word_idf = np.asarray(feats.word_.idf_, dtype=np.float64)
-        self.char_idf = np.asarray(feats.char_.idf_, dtype=np.float64)
-        n_word, n_char = len(self.word_vocab), len(self.char_vocab)
-        coef = np.asarray(clf.coef_, dtype=np.float64)
-        self.word_coef = coef[:, :n_word].T.copy()              # (n_word, k)
-        self.char_coef = coef[:, n_word:n_word + n_char].T.copy()
-        self.dense_coef = coef[:, n_word + n_char:].T.copy()
-        if len(self.dense_coef) != len(self.flag_names) + 2:
-            raise ValueError("the model's indicator columns do not match this version of adrisk; retrain it")
-        self.intercept = np.asarray(clf.intercept_, dtype=np.float64)
-        self.classes_ = list(clf.classes_)
+        terms = [sorted(v.vocabulary_, key=v.vocabulary_.__getitem__) for v in (feats.word_, feats.char_)]
+        return cls({"word_terms": _join(terms[0]), "char_terms": _join(terms[1]),
+                    "word_n": np.asarray(feats.word_.ngram_range), "char_n": np.asarray(feats.char_.ngram_range),
+                    "sublinear": np.asarray(bool(feats.sublinear_tf)), "dense_weight": np.asarray(feats.dense_weight),
+                    "flag_names": _join(feats.flag_names), "word_idf": feats.word_.idf_, "char_idf": feats.char_.idf_,
+                    "coef": clf.coef_, "intercept": clf.intercept_, "classes": _join(str(c) for c in clf.classes_)})
+
+    def to_bytes(self) -> bytes:
+        """The model as an .npz archive of plain arrays, byte for byte the same for the same model."""
+        arrays = {"word_terms": _join(self.word_terms), "char_terms": _join(self.char_terms),
+                  "word_n": np.asarray(self.word_n), "char_n": np.asarray(self.char_n),
+                  "sublinear": np.asarray(self.sublinear), "dense_weight": np.asarray(self.dense_weight),
+                  "flag_names": _join(self.flag_names), "word_idf": self.word_idf, "char_idf": self.char_idf,
+                  "coef": self.coef, "intercept": self.intercept, "classes": _join(self.classes_)}
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for name in sorted(arrays):
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+                archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue(),
+                                 compress_type=zipfile.ZIP_DEFLATED)
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "CompiledModel":
+        """Read to_bytes() output; arrays only (no pickle), so a file cannot run code."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            return cls({name: archive[name] for name in archive.files})
+
+    @property
+    def word_vocab(self) -> dict[str, int]:
+        if self._word_vocab is None:
+            self._word_vocab = {t: i for i, t in enumerate(self.word_terms)}
+        return self._word_vocab
+
+    @property
+    def char_vocab(self) -> dict[str, int]:
+        if self._char_vocab is None:
+            self._char_vocab = {t: i for i, t in enumerate(self.char_terms)}
+        return self._char_vocab
 
     def _word_counts(self, text: str) -> Counter:
         tokens = WORD_TOKEN.findall(text)

@@ -6,16 +6,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .flags import PATTERNS, flag_vector
+from .dense import DISGUISE_NAMES, dense_features
+from .flags import PATTERNS
 from .normalize import normalize_with_stats
-
-DISGUISE_NAMES: tuple[str, ...] = ("flag:obfuscation", "obfuscation_share")
-
-
-def dense_features(norm: str, share: float, flags: tuple[str, ...] = ()) -> list[float]:
-    """The named red-flag indicators given (in that order), an 'obfuscated' indicator and the share of
-    disguised characters."""
-    return [*(flag_vector(norm, flags) if flags else []), 1.0 if share >= 0.02 else 0.0, share]
 
 
 class RiskFeatures(TransformerMixin, BaseEstimator):

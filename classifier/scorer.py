@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .artifact import ModelError, default_model_dir, load_model
+from .artifact import ModelError, default_model_dir, load_compiled, load_model
 from .compiled import CompiledModel, softmax
 from .explain import flags_for, lowering, raising
 from .result import CATEGORIES, POSITIVE, Result
@@ -39,8 +39,14 @@ def _logit(p: np.ndarray) -> np.ndarray:
 class Scorer:
     """A loaded model: probabilities for the four categories, a calibrated score, risk bands and reasons."""
 
-    def __init__(self, pipeline, card: dict, medium: float | None = None, high: float | None = None):
-        self.pipeline = pipeline
+    def __init__(self, model, card: dict, medium: float | None = None, high: float | None = None,
+                 model_dir: str | Path | None = None):
+        """model: a fitted Pipeline or its CompiledModel; card: its model card."""
+        if isinstance(model, CompiledModel):
+            self.compiled, self._pipeline = model, None
+        else:
+            self.compiled, self._pipeline = CompiledModel.from_pipeline(model), model
+        self.model_dir = model_dir
         self.card = card
         self.version = str(card.get("version", "unknown"))
         thresholds = card.get("thresholds", {})
@@ -48,28 +54,36 @@ class Scorer:
         self.high = float(high if high is not None else thresholds.get("high", 0.8))
         cal = card.get("calibration") or {}
         self.cal_a, self.cal_b = float(cal.get("a", 1.0)), float(cal.get("b", 0.0))
-        self.features = pipeline.named_steps["features"]
-        self.compiled = CompiledModel(pipeline)
-        clf = pipeline.named_steps["clf"]
-        classes = [str(c) for c in clf.classes_]
+        classes = [str(c) for c in self.compiled.classes_]
+        coef = self.compiled.coef
         # column of each trained class in CATEGORIES order; a model trained on fewer classes gives the rest 0
         self._columns = [(classes.index(c), k) for k, c in enumerate(CATEGORIES) if c in classes]
         is_pos = np.array([c in POSITIVE for c in classes])
-        if clf.coef_.shape[0] == 1:  # binary: the row is the log-odds of classes[1]
-            self._direction = clf.coef_[0] * (1.0 if is_pos[1] else -1.0)
+        if coef.shape[0] == 1:  # binary: the row is the log-odds of classes[1]
+            self._direction = coef[0] * (1.0 if is_pos[1] else -1.0)
         else:
-            self._direction = clf.coef_[is_pos].mean(axis=0) - clf.coef_[~is_pos].mean(axis=0)
+            self._direction = coef[is_pos].mean(axis=0) - coef[~is_pos].mean(axis=0)
         self._fast = None  # the batch fast path, built on first use
         self._fast_lock = threading.Lock()  # the token table grows as it scores: one batch at a time
 
     @classmethod
     def load(cls, model_dir: str | Path | None = None, medium: float | None = None, high: float | None = None):
-        """Load the model in model_dir (default: ADRISK_MODEL or models/)."""
-        pipeline, card = load_model(model_dir)
+        """Load the model in model_dir (default: ADRISK_MODEL or models/) for scoring."""
+        model_dir = Path(model_dir) if model_dir else default_model_dir()
         try:
-            return cls(pipeline, card, medium, high)
+            compiled, card = load_compiled(model_dir)
+            return cls(compiled, card, medium, high, model_dir)
         except ValueError as e:  # a model this code cannot score
-            raise ModelError(f"{model_dir or default_model_dir()}: {e}") from None
+            raise ModelError(f"{model_dir}: {e}") from None
+
+    @property
+    def pipeline(self):
+        """The scikit-learn pipeline itself (the reference the compiled model equals), loaded on first use."""
+        if self._pipeline is None:
+            if self.model_dir is None:
+                raise ModelError("this scorer was built from compiled arrays alone")
+            self._pipeline, _ = load_model(self.model_dir)
+        return self._pipeline
 
     def _calibrate(self, probs: np.ndarray) -> np.ndarray:
         """Apply the stored Platt scaling to P(positive) and rescale the four probabilities to match."""

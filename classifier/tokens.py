@@ -98,7 +98,7 @@ class TokenTable:
         self.word_order = np.argsort(model.word_idf, kind="stable")
         char_rank = np.empty_like(self.char_order)
         char_rank[self.char_order] = np.arange(len(self.char_order))
-        grams = sorted(model.char_vocab, key=model.char_vocab.__getitem__)
+        grams = model.char_terms
         self.char_keys, self.char_values = _hash_table(grams, char_rank.astype(np.int64))
         self.char_n = model.char_n
         word_rank = np.empty_like(self.word_order)

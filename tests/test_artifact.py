@@ -26,8 +26,14 @@ def test_foreign_types_are_refused_even_with_a_matching_checksum(copy):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import FunctionTransformer
 
+    import hashlib
+
+    import skops.io as sio
+
+    data = sio.dumps(Pipeline([("f", FunctionTransformer(print))]))
+    (copy / MODEL_FILE).write_bytes(data)
     card = json.loads((copy / CARD_FILE).read_text())
-    save_model(Pipeline([("f", FunctionTransformer(print))]), card, copy)
+    (copy / CARD_FILE).write_text(json.dumps(card | {"sha256": hashlib.sha256(data).hexdigest()}))
     with pytest.raises(ModelError, match="allow-list"):
         load_model(copy)
 
@@ -78,3 +84,32 @@ def test_saving_the_same_model_twice_gives_the_same_bytes(model_dir, tmp_path):
     reloaded, _ = load_model(tmp_path / "a")
     texts = ["Нужен закладчик, 5000 в день, пиши в лс", "Бухгалтер в ТОО, оклад 300 000 ₸"]
     assert (reloaded.predict_proba(texts) == first.predict_proba(texts)).all()
+
+
+def test_scoring_loads_the_compiled_arrays_without_scikit_learn(model_dir):
+    import subprocess
+    import sys
+
+    code = ("import sys; from classifier.scorer import Scorer; s = Scorer.load(sys.argv[1]); "
+            "s.score(['курьер 5000 в день']); print(','.join(m for m in ('sklearn', 'skops', 'pandas') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(model_dir)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_tampered_compiled_arrays_are_refused(copy):
+    from classifier.artifact import COMPILED_FILE
+    from classifier.scorer import Scorer
+
+    data = bytearray((copy / COMPILED_FILE).read_bytes())
+    data[len(data) // 3] ^= 0x01
+    (copy / COMPILED_FILE).write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="SHA-256"):
+        Scorer.load(copy)
+
+
+def test_compiled_arrays_equal_the_pipeline(scorer):
+    import numpy as np
+
+    texts = ["Нужен закладчик, 5000 в день", "бухгалтер в ТОО «Арай»", "Ρабοта в шοпе", ""]
+    assert np.abs(scorer.compiled.predict_proba(texts) - scorer.pipeline.predict_proba(texts)).max() < 1e-9
