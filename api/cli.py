@@ -9,10 +9,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Optional
 
+import orjson
 import typer
 
 from classifier.artifact import ModelError, default_model_dir
-from classifier.batch import AtomicOutput, InputError, Rejected, Writer, detect_format, read_rows
+from classifier.batch import FORMATS, AtomicOutput, InputError, Rejected, detect_format, read_rows
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Score job ads and messages for drug-courier "
                   "and scam recruitment bait.")
@@ -64,12 +65,22 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
 
 
 @app.command()
-def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file; '-' for stdin."),
-          output: Optional[str] = typer.Option(None, "--output", "-o", help="Output file (default: stdout)."),
+def score(input: str = typer.Argument(..., help="A .jsonl, .json (an array or JSON lines), .csv, .tsv, .txt, "
+                                      ".xlsx or .parquet file; '-' for stdin (JSON lines or an array)."),
+          output: Optional[str] = typer.Option(None, "--output", "-o", help="Output file: .jsonl, .csv or .parquet "
+                                               "(default: JSONL to stdout)."),
           model: Optional[Path] = ModelOpt,
-          fmt: Optional[str] = typer.Option(None, "--format", help="Input format (default: from the extension)."),
-          out_fmt: Optional[str] = typer.Option(None, "--output-format", help="jsonl, csv or parquet."),
+          fmt: Optional[str] = typer.Option(None, "--format", help=f"Input format, one of {', '.join(FORMATS)} "
+                                            "(default: from the extension)."),
+          out_fmt: Optional[str] = typer.Option(None, "--output-format", help="jsonl, csv or parquet (default: from "
+                                                "the output file's extension)."),
           text_field: str = typer.Option("text", "--text-field", "--column", help="Column or key holding the text."),
+          id_field: str = typer.Option("id", "--id-column", help="Column or key holding the row's id."),
+          delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV/TSV field delimiter, one character "
+                                                  "or 'tab' (default: sniffed from the header line)."),
+          encoding: Optional[str] = typer.Option(None, "--encoding", help="Input encoding, e.g. cp1251 or koi8-r "
+                                                 "(default: UTF-8, or CP1251 when CSV/TSV/TXT bytes say so)."),
+          echo_text: bool = typer.Option(False, "--echo-text", help="Copy each row's text into the output."),
           errors: Optional[Path] = typer.Option(None, "--errors", help="Also write rejected rows to this JSONL file."),
           workers: int = typer.Option(1, "--workers", "-w", min=1, help="Scoring processes."),
           no_reasons: bool = typer.Option(False, "--no-reasons", help="Skip reasons and flags (faster)."),
@@ -80,41 +91,52 @@ def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a "
                                                   "local cluster of --workers processes).")):
     """Score every row; one JSON object per row, in input order, with the input's id."""
-    from classifier.stream import score_stream
+    from classifier.stream import score_stream, settle_gc
+    from classifier.writers import Writer, output_format
 
     if engine == "dask":
         return _score_on_dask(input, output, fmt, text_field, model, scheduler, workers)
     if engine != "local":
         _fail(f"unknown engine {engine!r}: use local or dask")
-
+    if output == "-":
+        output = None
+    for path, what in ((output, "--output"), (errors, "--errors")):
+        if path is not None and Path(path).is_dir():
+            _fail(f"{what} {path} is a folder; give a file name")
     try:
-        rows = read_rows(input, fmt, text_field)
-        out_format = out_fmt or (detect_format(output) if output else "jsonl")
-        if out_format not in ("jsonl", "csv", "parquet"):
-            _fail(f"unknown output format {out_format!r}: use jsonl, csv or parquet")
+        out_format = output_format(output, out_fmt)
         if out_format == "parquet" and not output:
             _fail("Parquet output needs --output FILE")
+        rows = read_rows(input, fmt, text_field, id_field, encoding, delimiter)
         scorer = _scorer(model, medium, high) if workers == 1 else None
         if scorer is None:
             _scorer(model)  # fail fast, with a clean message, before starting workers
     except (InputError, ModelError) as e:
         _fail(str(e))
+    for note in rows.notes:
+        typer.echo(f"adrisk: {note}", err=True)
+    settle_gc()
     show = sys.stderr.isatty() if progress is None else progress
     with ExitStack() as stack:  # every file here appears only if the run completes
-        err_stream = stack.enter_context(AtomicOutput(str(errors))) if errors else None
+        err_stream = stack.enter_context(AtomicOutput(str(errors), binary=True)) if errors else None
 
         def on_reject(r: Rejected):
-            typer.echo(f"adrisk: line {r.line}: {r.reason}", err=True)
+            typer.echo(f"adrisk: {r.unit} {r.line}: {r.reason}", err=True)
             if err_stream:
-                err_stream.write(json.dumps({"line": r.line, "reason": r.reason, "raw": r.raw}, ensure_ascii=False) + "\n")
+                err_stream.write(orjson.dumps({r.unit: r.line, "reason": r.reason, "raw": r.raw},
+                                              option=orjson.OPT_APPEND_NEWLINE))
 
         bar = None
         if show:
             from tqdm import tqdm
 
             bar = stack.enter_context(tqdm(unit=" rows", file=sys.stderr))
-        stream = stack.enter_context(AtomicOutput(output, binary=out_format == "parquet")) if output else sys.stdout
-        writer = Writer(stream, out_format)
+        if output:
+            stream = stack.enter_context(AtomicOutput(output, binary=True))
+        else:
+            sys.stdout.flush()
+            stream = sys.stdout.buffer
+        writer = Writer(stream, out_format, echo_text=text_field if echo_text else None)
         try:
             summary = score_stream(rows, writer, on_reject, scorer=scorer, model_dir=model, workers=workers,
                                    explain=not no_reasons, progress=bar.update if bar else None,
@@ -138,6 +160,7 @@ def _score_on_dask(pattern, output, fmt, text_field, model, scheduler, workers) 
         _fail("--engine dask writes a Parquet folder: give --output DIR")
     try:
         given = fmt or detect_format(pattern.replace("*", "x"))
+        given = "jsonl" if given == "json" else given  # the dask engine reads JSON lines
         rows = score_files_on_dask(pattern, output, given, text_field, str(model) if model else None, scheduler,
                                    workers)
     except (InputError, ValueError, FileExistsError, FileNotFoundError, OSError) as e:
