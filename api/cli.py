@@ -15,8 +15,11 @@ import typer
 from classifier.artifact import ModelError, default_model_dir
 from classifier.batch import FORMATS, AtomicOutput, InputError, Rejected, detect_format, read_rows
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Score job ads and messages for drug-courier "
-                  "and scam recruitment bait.")
+# plain click help: it wraps long option names and help at the terminal's width (up to 120 columns) and never
+# cuts them, where rich's option tables cut names with an ellipsis on an 80-column terminal
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"max_content_width": 120},
+                  help="Score job ads and messages for drug-courier and scam recruitment bait.")
 
 
 def _fail(message: str, code: int = 2):
@@ -24,7 +27,8 @@ def _fail(message: str, code: int = 2):
     raise typer.Exit(code)
 
 
-def _scorer(model: Optional[Path], medium=None, high=None):
+def _scorer(model: Optional[Path], medium=None, high=None, card_warnings: bool = False):
+    """The loaded model; load warnings (and, with card_warnings, the card's own) go to stderr."""
     from classifier.scorer import Scorer
 
     if medium is not None and high is not None and medium > high:
@@ -32,8 +36,8 @@ def _scorer(model: Optional[Path], medium=None, high=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         scorer = Scorer.load(model, medium, high)
-    for w in caught:
-        typer.echo(f"adrisk: warning: {w.message}", err=True)
+    for message in [str(w.message) for w in caught] + (list(scorer.card.get("warnings", [])) if card_warnings else []):
+        typer.echo(f"adrisk: warning: {message}", err=True)
     return scorer
 
 
@@ -50,18 +54,24 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
           folds: int = typer.Option(3, "--folds", help="Cross-validation folds."),
           text_field: str = typer.Option("text", "--text-field", help="Column or key holding the text in --data."),
           label_field: str = typer.Option("label", "--label-field", help="Column or key holding the label in --data."),
-          tune: bool = typer.Option(False, "--tune", help="Choose C by cross-validated PR-AUC (five trainings).")):
-    """Train a model on the project corpus plus your labelled files, and write it with its card."""
+          tune: bool = typer.Option(False, "--tune", help="Choose C by cross-validated PR-AUC (five trainings)."),
+          force: bool = typer.Option(False, "--force", help="Replace the model already in the output folder.")):
+    """Train a model and write it with its card. Trains on the project corpus plus your labelled files (or
+    those alone with --only-data); refuses to replace an existing model without --force."""
+    from classifier.artifact import CARD_FILE, MODEL_FILE
     from training.corpus import DataError
     from training.train import train as run
 
+    target = Path(out or default_model_dir())
+    if not force and any((target / f).exists() for f in (CARD_FILE, MODEL_FILE)):
+        _fail(f"{target} already holds a model; give --force to replace it, or --out for another folder")
     try:
-        card = run(data, out or default_model_dir(), dev=dev, project_corpus=not only_data, cv_folds=folds,
+        card = run(data, target, dev=dev, project_corpus=not only_data, cv_folds=folds,
                    log=lambda m: typer.echo(m, err=True), text_field=text_field, label_field=label_field,
                    tune=tune)
     except (DataError, ValueError) as e:
         _fail(str(e))
-    typer.echo(f"model {card['version']} written to {out or default_model_dir()} in {card['train_seconds']} s", err=True)
+    typer.echo(f"model {card['version']} written to {target} in {card['train_seconds']} s", err=True)
 
 
 @app.command()
@@ -90,7 +100,8 @@ def score(input: str = typer.Argument(..., help="A .jsonl, .json (an array or JS
                                      "Dask cluster into a Parquet folder given by --output."),
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a "
                                                   "local cluster of --workers processes).")):
-    """Score every row; one JSON object per row, in input order, with the input's id."""
+    """Score a file or stdin, one result per row. Results come in input order with the input's id; bad rows
+    are reported with their line number and the rest scored."""
     from classifier.stream import score_stream, settle_gc
     from classifier.writers import Writer, output_format
 
@@ -108,9 +119,9 @@ def score(input: str = typer.Argument(..., help="A .jsonl, .json (an array or JS
         if out_format == "parquet" and not output:
             _fail("Parquet output needs --output FILE")
         rows = read_rows(input, fmt, text_field, id_field, encoding, delimiter)
-        scorer = _scorer(model, medium, high) if workers == 1 else None
+        scorer = _scorer(model, medium, high, card_warnings=True) if workers == 1 else None
         if scorer is None:
-            _scorer(model)  # fail fast, with a clean message, before starting workers
+            _scorer(model, card_warnings=True)  # fail fast, with a clean message, before starting workers
     except (InputError, ModelError) as e:
         _fail(str(e))
     for note in rows.notes:
@@ -172,7 +183,7 @@ def _score_on_dask(pattern, output, fmt, text_field, model, scheduler, workers) 
 def explain(text: str = typer.Argument(..., help="The text, or '-' to read it from stdin."),
             model: Optional[Path] = ModelOpt, as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
             medium: Optional[float] = MediumOpt, high: Optional[float] = HighOpt):
-    """Score one text and show why: highlighted phrases, red flags and the risk band."""
+    """Score one text and show why. Shows the highlighted phrases, red flags and the risk band."""
     from .render import render_result
 
     if text == "-":
@@ -192,7 +203,8 @@ def evaluate(file: Path = typer.Argument(..., help="Labelled JSONL/CSV with text
              model: Optional[Path] = ModelOpt, as_json: bool = typer.Option(False, "--json"),
              text_field: str = typer.Option("text", "--text-field", help="Column or key holding the text."),
              label_field: str = typer.Option("label", "--label-field", help="Column or key holding the label.")):
-    """Print the real-data metrics (ROC-AUC, PR-AUC, recall at 1% FPR, false alarms per group, ECE)."""
+    """Print real-data metrics for a labelled file. ROC-AUC, PR-AUC, recall at 1% FPR, false alarms per group
+    and ECE."""
     from training.corpus import DataError
     from training.metrics import format_report
     from training.train import evaluate_file
@@ -215,7 +227,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
     if model:
         os.environ["ADRISK_MODEL"] = str(model)
     try:
-        _scorer(model)
+        _scorer(model, card_warnings=True)
     except ModelError as e:
         _fail(str(e))
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)  # our request log (with request ids) beside uvicorn's

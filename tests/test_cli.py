@@ -242,3 +242,39 @@ def test_semicolon_cp1251_csv_end_to_end(tmp_path, model_dir):
     assert "CP1251" in res.stderr and "delimiter ';'" in res.stderr
     scores = [json.loads(l)["score"] for l in res.stdout.splitlines()]
     assert scores[0] > 0.5 > scores[1]
+
+
+def test_help_is_never_cut_at_80_columns():
+    from click.utils import strip_ansi
+
+    for args in ([], ["score"], ["train"], ["explain"], ["evaluate"], ["serve"]):
+        res = runner.invoke(app, [*args, "--help"], terminal_width=80)
+        assert res.exit_code == 0
+        text = " ".join(strip_ansi(res.stdout).split())
+        assert "…" not in text and "..." not in text.replace("ARGS]...", "")
+    res = runner.invoke(app, ["score", "--help"], terminal_width=80)
+    text = " ".join(res.stdout.split())
+    assert ("local, or dask: files (a path or glob) scored on a Dask cluster into a Parquet folder given by "
+            "--output.") in text
+    assert "--text-field, --column" in text and "--id-column" in text and "--encoding" in text
+
+
+def test_train_refuses_to_overwrite_a_model_without_force(tmp_path):
+    rows = [(f"{w} {i}", int(w == "курьер")) for i in range(15) for w in ("курьер", "офис")]
+    src = tmp_path / "mine.csv"
+    src.write_text("text,label\n" + "\n".join(f"{t},{y}" for t, y in rows), encoding="utf-8")
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "card.json").write_text("{}", encoding="utf-8")
+    res = run("train", "--data", src, "--only-data", "--out", out, "--folds", "2")
+    assert res.exit_code == 2 and "--force" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert (out / "card.json").read_text() == "{}"
+    res = run("train", "--data", src, "--only-data", "--out", out, "--folds", "2", "--force")
+    assert res.exit_code == 0, res.stderr
+    card = json.loads((out / "card.json").read_text())
+    assert "30 of your rows" in res.stderr and "not calibrated" in res.stderr
+    assert any("30 of your rows" in w and "not calibrated" in w for w in card["warnings"])
+    res = run("explain", "курьер", "--model", out)
+    assert "not calibrated" not in res.stderr  # shown by serve, /health and score, not on every explain
+    res = run("score", "-", "--model", out, "--no-reasons", input=json.dumps({"text": "курьер"}) + "\n")
+    assert res.exit_code == 0 and "adrisk: warning: trained on 30 of your rows" in res.stderr
