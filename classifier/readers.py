@@ -14,7 +14,7 @@ from typing import Iterator
 import orjson
 
 from .batch import InputError, Rejected, Row
-from .sources import Source, sniff_delimiter
+from .sources import HEAD_BYTES, Source, sniff_delimiter
 
 csv.field_size_limit(sys.maxsize)
 _BIG = 2.0 ** 63  # orjson reads integers beyond 64 bits as floats: such rows are read again by the json module
@@ -100,7 +100,7 @@ def first_line_is_json(source: Source) -> bool | None:
     for line in source.head.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True):
         if not line.strip():
             continue
-        if not line.endswith(b"\n") and len(source.head) >= 64 * 1024:
+        if not line.endswith(b"\n") and len(source.head) >= HEAD_BYTES:
             return None
         try:
             return isinstance(json.loads(line), (dict, list))
@@ -116,9 +116,7 @@ def read_json_array(source: Source, text_field: str, id_field: str, encoding: st
     n = -1
     stream = source.reader()
     if encoding.replace("_", "-").lower() not in ("utf-8", "utf8"):
-        import io
-
-        stream = io.TextIOWrapper(stream, encoding=encoding)
+        stream = _Utf8(stream, encoding)
     elif stream.peek(3)[:3] == b"\xef\xbb\xbf":
         stream.read(3)
     try:
@@ -127,6 +125,18 @@ def read_json_array(source: Source, text_field: str, id_field: str, encoding: st
     except (ijson.JSONError, UnicodeDecodeError) as e:
         where = f"after element {n}" if n >= 0 else "before its first element"
         raise InputError(f"{source.name}: malformed JSON array {where}; the rest cannot be read ({e})") from None
+
+
+class _Utf8:
+    """A byte stream in another encoding read as UTF-8 bytes (ijson reads bytes, and UTF-8 only)."""
+
+    def __init__(self, stream, encoding: str):
+        import io
+
+        self.text = io.TextIOWrapper(stream, encoding=encoding)
+
+    def read(self, size: int = -1) -> bytes:
+        return self.text.read(size).encode("utf-8")
 
 
 def read_txt(source: Source, text_field: str, id_field: str, encoding: str) -> Iterator[Row | Rejected]:

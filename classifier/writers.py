@@ -3,11 +3,12 @@
 A record is the input's id, its other columns, the text when echoed, then the result fields. In tables:
 - a dict of numbers becomes one column per key (`probabilities` -> `p_drug_courier`, ...; any other such
   field `name` -> `name_key`);
-- a list of spans (`{text, start, end, ...}` objects) becomes one readable string, items joined by "; ",
-  each `name «text» +weight` with the name and weight when the item has them; other lists and dicts are JSON;
+- a list of spans (`{text, start, end, ...}` objects) or of strings becomes one readable string, items joined
+  by "; ", each `name «text» +weight` with the name and weight when the item has them; other lists and dicts
+  are JSON;
 - an input column named like an output column, or (in tables) like a pandas DataFrame attribute (`count`,
   `index`, `values`, `T`, ...), is renamed `input_<name>` (more `input_` until the name is free).
-Every chunk is one write to the stream.
+Every chunk is one write to the stream (one row group in Parquet).
 """
 from __future__ import annotations
 

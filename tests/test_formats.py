@@ -182,3 +182,13 @@ def test_blank_lines_are_skipped_and_not_counted_in_every_format(tmp_path, fmt):
                                              [json.dumps({"text": t}, ensure_ascii=False) for t in texts]
                                              + [f'"{t}"' for t in texts] + texts])
     assert [r.line for r in got] == expected  # numbers of the source file, blank lines counted as lines
+
+
+def test_json_in_another_encoding_when_told(tmp_path):
+    lines = tmp_path / "cp.jsonl"
+    lines.write_bytes((json.dumps({"id": 1, "text": BAIT}, ensure_ascii=False) + "\n").encode("cp1251"))
+    assert [r.text for r in rows_of(lines, encoding="cp1251")] == [BAIT]
+    assert isinstance(rows_of(lines)[0], Rejected)  # JSON is UTF-8 unless --encoding says otherwise
+    array = tmp_path / "cp.json"
+    array.write_bytes(json.dumps([{"id": 1, "text": BAIT}], ensure_ascii=False).encode("cp1251"))
+    assert [r.text for r in rows_of(array, encoding="cp1251")] == [BAIT]

@@ -123,3 +123,18 @@ def test_cli_csv_output_is_flat_and_jsonl_nested(tmp_path, model_dir):
     first = json.loads(res.stdout.splitlines()[0])
     assert isinstance(first["reasons"], list) and {"text", "start", "end", "weight"} <= set(first["reasons"][0])
     assert BAIT[first["reasons"][0]["start"]:first["reasons"][0]["end"]] == first["reasons"][0]["text"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_one_write_per_chunk(fmt):
+    class Counting(io.BytesIO):
+        writes = 0
+
+        def write(self, data):
+            Counting.writes += 1
+            return super().write(data)
+
+    writer = Writer(Counting(), fmt)
+    for _ in range(3):
+        writer.write([Row(i, i, BAIT, {"channel": "c"}) for i in range(500)], [result() for _ in range(500)])
+    assert Counting.writes == 3
