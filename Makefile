@@ -19,11 +19,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# --force: `make train` means to replace the model, and a card left without its model file is no model to keep
 $(MODEL): | $(STAMP)
-	$(BIN)/adrisk train $(DEVARG)
+	$(BIN)/adrisk train --force $(DEVARG)
 
 train: $(STAMP)
-	$(BIN)/adrisk train $(DEVARG)
+	$(BIN)/adrisk train --force $(DEVARG)
 
 run: $(STAMP) $(MODEL)
 	$(BIN)/adrisk serve --host 127.0.0.1 --port 8000

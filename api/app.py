@@ -1,4 +1,5 @@
-"""The HTTP API: POST /score, POST /score/batch, GET /health, GET /model, GET /metrics.
+"""The HTTP API: POST /score, POST /score/batch, GET /health, GET /model, GET /metrics, and /docs (Swagger
+UI served from the package's own files, so it works offline).
 
 >>> from fastapi.testclient import TestClient
 >>> with TestClient(create_app()) as client:
@@ -13,13 +14,16 @@ import secrets
 import time
 import warnings
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Literal
 
+import orjson
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
-import orjson
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,6 +36,8 @@ from .middleware import BodyLimitAndRequestId
 from .settings import ApiSettings
 
 log = logging.getLogger("adrisk.api")
+SWAGGER_UI = Path(__file__).resolve().parent / "static" / "swagger-ui"
+JSON_TYPES = ("application/json",)
 
 
 class ScoreRequest(BaseModel):
@@ -62,6 +68,15 @@ async def check_api_key(request: Request) -> None:
     if expected and request.url.path != "/health" and not secrets.compare_digest(
             request.headers.get("x-api-key", "").encode(), expected.encode()):  # bytes: any characters compare
         raise HTTPException(401, "missing or wrong X-API-Key header")
+
+
+async def require_json(request: Request) -> None:
+    """415 for a body that is not JSON, naming the content type received and the one expected."""
+    given = request.headers.get("content-type", "")
+    media = given.split(";")[0].strip().lower()
+    if media not in JSON_TYPES and not (media.startswith("application/") and media.endswith("+json")):
+        raise HTTPException(415, f"content type {given!r} received; send the body as application/json"
+                            if given else "no content type received; send the body as application/json")
 
 
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
@@ -102,9 +117,19 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         gc.freeze()
         yield
 
-    app = FastAPI(title="adrisk", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="adrisk", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Scores job ads and recruitment messages for drug-courier and scam recruitment bait.",
                   dependencies=[Depends(check_api_key)])
+    app.mount("/docs/assets", StaticFiles(directory=SWAGGER_UI), name="docs-assets")
+
+    async def docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="adrisk - docs",
+                                   swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs/assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs/assets/favicon-32x32.png",
+                                   swagger_ui_parameters={"validatorUrl": None})  # no badge from elsewhere
+
+    app.add_route("/docs", docs, include_in_schema=False)  # a plain route, open like /openapi.json
     app.state.settings = settings
     app.state.warnings = []
     app.add_middleware(BodyLimitAndRequestId, max_bytes=settings.max_body_bytes, observe=metrics.observe_request)
@@ -126,9 +151,12 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         log.exception("request_id=%s internal error", request.scope.get("state", {}).get("request_id"))
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
+    json_body = {"dependencies": [Depends(require_json)],
+                 "responses": {415: {"description": "The body is not application/json"}}}
+
     # Results are built by the scorer from its own numbers, so they are serialized straight to JSON (orjson)
     # instead of being validated again by pydantic: that took longer than scoring. The schema stays Result.
-    @app.post("/score", response_model=Result)
+    @app.post("/score", response_model=Result, **json_body)
     async def score(req: ScoreRequest, scorer: ScorerDep, settings: SettingsDep) -> Response:
         """Score one text: score, risk band, category, probabilities, reasons, lowering phrases and flags."""
         _check_lengths([req], settings)
@@ -139,7 +167,7 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
             log.info("text=%r score=%.3f", req.text[:200], result["score"])
         return Response(orjson.dumps(result), media_type="application/json")
 
-    @app.post("/score/batch", response_model=BatchResponse)
+    @app.post("/score/batch", response_model=BatchResponse, **json_body)
     def score_batch(req: BatchRequest, scorer: ScorerDep, settings: SettingsDep) -> Response:
         """Score up to max_batch_items texts; results in the same order."""
         if len(req.items) > settings.max_batch_items:
@@ -153,8 +181,10 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
 
     @app.get("/health")
     def health(request: Request, scorer: ScorerDep) -> dict:
-        """Liveness and the loaded model's version."""
-        return {"status": "ok", "model_version": scorer.version, "warnings": request.app.state.warnings}
+        """Liveness, the loaded model's version, and warnings from loading it and from its card."""
+        card_warnings = [str(w) for w in scorer.card.get("warnings", [])]
+        return {"status": "ok", "model_version": scorer.version,
+                "warnings": [*request.app.state.warnings, *card_warnings]}
 
     @app.get("/model")
     def model_card(scorer: ScorerDep) -> dict:

@@ -9,13 +9,17 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Optional
 
+import orjson
 import typer
 
 from classifier.artifact import ModelError, default_model_dir
-from classifier.batch import AtomicOutput, InputError, Rejected, Writer, detect_format, read_rows
+from classifier.batch import FORMATS, AtomicOutput, InputError, Rejected, detect_format, read_rows
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Score job ads and messages for drug-courier "
-                  "and scam recruitment bait.")
+# plain click help: it wraps long option names and help at the terminal's width (up to 120 columns) and never
+# cuts them, where rich's option tables cut names with an ellipsis on an 80-column terminal
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"max_content_width": 120},
+                  help="Score job ads and messages for drug-courier and scam recruitment bait.")
 
 
 def _fail(message: str, code: int = 2):
@@ -23,7 +27,8 @@ def _fail(message: str, code: int = 2):
     raise typer.Exit(code)
 
 
-def _scorer(model: Optional[Path], medium=None, high=None):
+def _scorer(model: Optional[Path], medium=None, high=None, card_warnings: bool = False):
+    """The loaded model; load warnings (and, with card_warnings, the card's own) go to stderr."""
     from classifier.scorer import Scorer
 
     if medium is not None and high is not None and medium > high:
@@ -31,8 +36,8 @@ def _scorer(model: Optional[Path], medium=None, high=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         scorer = Scorer.load(model, medium, high)
-    for w in caught:
-        typer.echo(f"adrisk: warning: {w.message}", err=True)
+    for message in [str(w.message) for w in caught] + (list(scorer.card.get("warnings", [])) if card_warnings else []):
+        typer.echo(f"adrisk: warning: {message}", err=True)
     return scorer
 
 
@@ -52,27 +57,43 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
           tune: bool = typer.Option(False, "--tune", help="Choose C by cross-validated PR-AUC (five trainings)."),
           prior: Optional[float] = typer.Option(None, "--prior", help="Share of bait in the traffic you will score "
                                                 "(calibration and bands; default: the project's assumption, 0.15, "
-                                                "or your data's own share with --only-data).")):
-    """Train a model on the project corpus plus your labelled files, and write it with its card."""
+                                                "or your data's own share with --only-data)."),
+          force: bool = typer.Option(False, "--force", help="Replace the model already in the output folder.")):
+    """Train a model and write it with its card. Trains on the project corpus plus your labelled files (or
+    those alone with --only-data); refuses to replace an existing model without --force."""
+    from classifier.artifact import CARD_FILE, MODEL_FILE
     from training.corpus import DataError
     from training.train import train as run
 
+    target = Path(out or default_model_dir())
+    if not force and any((target / f).exists() for f in (CARD_FILE, MODEL_FILE)):
+        _fail(f"{target} already holds a model; give --force to replace it, or --out for another folder")
     try:
-        card = run(data, out or default_model_dir(), dev=dev, project_corpus=not only_data, cv_folds=folds,
+        card = run(data, target, dev=dev, project_corpus=not only_data, cv_folds=folds,
                    log=lambda m: typer.echo(m, err=True), text_field=text_field, label_field=label_field,
                    tune=tune, prior=prior)
     except (DataError, ValueError) as e:
         _fail(str(e))
-    typer.echo(f"model {card['version']} written to {out or default_model_dir()} in {card['train_seconds']} s", err=True)
+    typer.echo(f"model {card['version']} written to {target} in {card['train_seconds']} s", err=True)
 
 
 @app.command()
-def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file; '-' for stdin."),
-          output: Optional[str] = typer.Option(None, "--output", "-o", help="Output file (default: stdout)."),
+def score(input: str = typer.Argument(..., help="A .jsonl, .json (an array or JSON lines), .csv, .tsv, .txt, "
+                                      ".xlsx or .parquet file; '-' for stdin (JSON lines or an array)."),
+          output: Optional[str] = typer.Option(None, "--output", "-o", help="Output file: .jsonl, .csv or .parquet "
+                                               "(default: JSONL to stdout)."),
           model: Optional[Path] = ModelOpt,
-          fmt: Optional[str] = typer.Option(None, "--format", help="Input format (default: from the extension)."),
-          out_fmt: Optional[str] = typer.Option(None, "--output-format", help="jsonl, csv or parquet."),
+          fmt: Optional[str] = typer.Option(None, "--format", help=f"Input format, one of {', '.join(FORMATS)} "
+                                            "(default: from the extension)."),
+          out_fmt: Optional[str] = typer.Option(None, "--output-format", help="jsonl, csv or parquet (default: from "
+                                                "the output file's extension)."),
           text_field: str = typer.Option("text", "--text-field", "--column", help="Column or key holding the text."),
+          id_field: str = typer.Option("id", "--id-column", help="Column or key holding the row's id."),
+          delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV/TSV field delimiter, one character "
+                                                  "or 'tab' (default: sniffed from the header line)."),
+          encoding: Optional[str] = typer.Option(None, "--encoding", help="Input encoding, e.g. cp1251 or koi8-r "
+                                                 "(default: UTF-8, or CP1251 when CSV/TSV/TXT bytes say so)."),
+          echo_text: bool = typer.Option(False, "--echo-text", help="Copy each row's text into the output."),
           errors: Optional[Path] = typer.Option(None, "--errors", help="Also write rejected rows to this JSONL file."),
           workers: int = typer.Option(1, "--workers", "-w", min=1, help="Scoring processes."),
           reasons: str = typer.Option("flagged", "--reasons", help="Which rows get reasons, lowering phrases and "
@@ -84,8 +105,10 @@ def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file
                                      "Dask cluster into a Parquet folder given by --output."),
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a "
                                                   "local cluster of --workers processes).")):
-    """Score every row; one JSON object per row, in input order, with the input's id."""
-    from classifier.stream import score_stream
+    """Score a file or stdin, one result per row. Results come in input order with the input's id; bad rows
+    are reported with their line number and the rest scored."""
+    from classifier.stream import score_stream, settle_gc
+    from classifier.writers import Writer, output_format
 
     if reasons not in ("all", "flagged", "none"):
         _fail(f"unknown --reasons {reasons!r}: use all, flagged or none")
@@ -94,35 +117,45 @@ def score(input: str = typer.Argument(..., help="JSONL, CSV, TXT or Parquet file
         return _score_on_dask(input, output, fmt, text_field, model, scheduler, workers)
     if engine != "local":
         _fail(f"unknown engine {engine!r}: use local or dask")
-
+    if output == "-":
+        output = None
+    for path, what in ((output, "--output"), (errors, "--errors")):
+        if path is not None and Path(path).is_dir():
+            _fail(f"{what} {path} is a folder; give a file name")
     try:
-        rows = read_rows(input, fmt, text_field)
-        out_format = out_fmt or (detect_format(output) if output else "jsonl")
-        if out_format not in ("jsonl", "csv", "parquet"):
-            _fail(f"unknown output format {out_format!r}: use jsonl, csv or parquet")
+        out_format = output_format(output, out_fmt)
         if out_format == "parquet" and not output:
             _fail("Parquet output needs --output FILE")
-        scorer = _scorer(model, medium, high) if workers == 1 else None
+        rows = read_rows(input, fmt, text_field, id_field, encoding, delimiter)
+        scorer = _scorer(model, medium, high, card_warnings=True) if workers == 1 else None
         if scorer is None:
-            _scorer(model)  # fail fast, with a clean message, before starting workers
+            _scorer(model, card_warnings=True)  # fail fast, with a clean message, before starting workers
     except (InputError, ModelError) as e:
         _fail(str(e))
+    for note in rows.notes:
+        typer.echo(f"adrisk: {note}", err=True)
+    settle_gc()
     show = sys.stderr.isatty() if progress is None else progress
     with ExitStack() as stack:  # every file here appears only if the run completes
-        err_stream = stack.enter_context(AtomicOutput(str(errors))) if errors else None
+        err_stream = stack.enter_context(AtomicOutput(str(errors), binary=True)) if errors else None
 
         def on_reject(r: Rejected):
-            typer.echo(f"adrisk: line {r.line}: {r.reason}", err=True)
+            typer.echo(f"adrisk: {r.unit} {r.line}: {r.reason}", err=True)
             if err_stream:
-                err_stream.write(json.dumps({"line": r.line, "reason": r.reason, "raw": r.raw}, ensure_ascii=False) + "\n")
+                err_stream.write(orjson.dumps({r.unit: r.line, "reason": r.reason, "raw": r.raw},
+                                              option=orjson.OPT_APPEND_NEWLINE))
 
         bar = None
         if show:
             from tqdm import tqdm
 
             bar = stack.enter_context(tqdm(unit=" rows", file=sys.stderr))
-        stream = stack.enter_context(AtomicOutput(output, binary=out_format == "parquet")) if output else sys.stdout
-        writer = Writer(stream, out_format)
+        if output:
+            stream = stack.enter_context(AtomicOutput(output, binary=True))
+        else:
+            sys.stdout.flush()
+            stream = sys.stdout.buffer
+        writer = Writer(stream, out_format, echo_text=text_field if echo_text else None)
         try:
             summary = score_stream(rows, writer, on_reject, scorer=scorer, model_dir=model, workers=workers,
                                    explain=explain_mode, progress=bar.update if bar else None,
@@ -146,6 +179,7 @@ def _score_on_dask(pattern, output, fmt, text_field, model, scheduler, workers) 
         _fail("--engine dask writes a Parquet folder: give --output DIR")
     try:
         given = fmt or detect_format(pattern.replace("*", "x"))
+        given = "jsonl" if given == "json" else given  # the dask engine reads JSON lines
         rows = score_files_on_dask(pattern, output, given, text_field, str(model) if model else None, scheduler,
                                    workers)
     except (InputError, ValueError, FileExistsError, FileNotFoundError, OSError) as e:
@@ -157,7 +191,7 @@ def _score_on_dask(pattern, output, fmt, text_field, model, scheduler, workers) 
 def explain(text: str = typer.Argument(..., help="The text, or '-' to read it from stdin."),
             model: Optional[Path] = ModelOpt, as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
             medium: Optional[float] = MediumOpt, high: Optional[float] = HighOpt):
-    """Score one text and show why: highlighted phrases, red flags and the risk band."""
+    """Score one text and show why. Shows the highlighted phrases, red flags and the risk band."""
     from .render import render_result
 
     if text == "-":
@@ -177,7 +211,8 @@ def evaluate(file: Path = typer.Argument(..., help="Labelled JSONL/CSV with text
              model: Optional[Path] = ModelOpt, as_json: bool = typer.Option(False, "--json"),
              text_field: str = typer.Option("text", "--text-field", help="Column or key holding the text."),
              label_field: str = typer.Option("label", "--label-field", help="Column or key holding the label.")):
-    """Print the real-data metrics (ROC-AUC, PR-AUC, recall at 1% FPR, false alarms per group, ECE)."""
+    """Print real-data metrics for a labelled file. ROC-AUC, PR-AUC, recall at 1% FPR, false alarms per group
+    and ECE."""
     from training.corpus import DataError
     from training.metrics import format_report
     from training.train import evaluate_file
@@ -204,7 +239,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
     if model:
         os.environ["ADRISK_MODEL"] = str(model)
     try:
-        _scorer(model)
+        _scorer(model, card_warnings=True)
     except ModelError as e:
         _fail(str(e))
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)  # our request log (with request ids) beside uvicorn's

@@ -126,3 +126,45 @@ def test_responses_are_valid_results(client):
     assert Result.model_validate(one).id == 7 and one["reasons"] and one["flags"]
     many = client.post("/score/batch", json={"items": [{"text": BAIT}, {"text": "бухгалтер в ТОО", "id": "b"}]}).json()
     assert [Result.model_validate(r).id for r in many["results"]] == [None, "b"]
+
+def test_docs_work_offline(client):
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    refs = re.findall(r'(?:src|href|url)\s*[=:]\s*["\']([^"\']+)', page.text)
+    assert len(refs) >= 4 and "/openapi.json" in refs
+    assert not [r for r in refs if "//" in r], refs  # no CDN, no other host
+    assert "http://" not in page.text and "https://" not in page.text
+    for ref in refs:
+        r = client.get(ref)
+        assert r.status_code == 200, ref
+    assert client.get("/docs/assets/swagger-ui-bundle.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/docs/assets/favicon-32x32.png").headers["content-type"] == "image/png"
+    assert client.get("/redoc").status_code == 404  # it would load its script and fonts from the network
+
+
+def test_the_vendored_assets_carry_their_license():
+    from api.app import SWAGGER_UI
+
+    assert "Apache License" in (SWAGGER_UI / "LICENSE").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", ["/score", "/score/batch"])
+def test_a_body_that_is_not_json_gets_415(client, path):
+    r = client.post(path, content=b"hello", headers={"content-type": "text/plain"})
+    assert r.status_code == 415
+    assert "text/plain" in r.json()["detail"] and "application/json" in r.json()["detail"]
+    r = client.post(path, content=b'{"text": "hi"}')
+    assert r.status_code == 415 and "no content type" in r.json()["detail"]
+    r = client.post(path, content=json.dumps({"text": "hi", "items": []}).encode(),
+                    headers={"content-type": "application/json; charset=utf-8"})
+    assert r.status_code == 200
+
+
+def test_health_shows_the_model_cards_warnings(scorer):
+    from classifier.scorer import Scorer
+
+    small = Scorer(scorer.pipeline, scorer.card | {"warnings": ["trained on 40 of your rows"]})
+    with TestClient(create_app(ApiSettings(), scorer=small)) as c:
+        assert c.get("/health").json()["warnings"] == ["trained on 40 of your rows"]

@@ -150,7 +150,9 @@ def test_interrupted_run_leaves_no_output(tmp_path, model_dir, monkeypatch):
     import classifier.stream
 
     def crash(rows, writer, *a, **k):
-        writer.write([{"id": 1, "score": 0.5}])
+        chunk = [r for r in rows]
+        writer.write(chunk, [{"score": 0.5, "risk": "medium"}])
+        assert writer.stream.tell() > 0  # something was written before the crash
         raise KeyboardInterrupt
 
     monkeypatch.setattr(classifier.stream, "score_stream", crash)
@@ -163,7 +165,7 @@ def test_interrupted_run_leaves_no_output(tmp_path, model_dir, monkeypatch):
 
 
 def test_unknown_extension_asks_for_a_format(tmp_path, model_dir):
-    src = tmp_path / "ads.tsv"
+    src = tmp_path / "ads.docx"
     src.write_text("text\thello\n", encoding="utf-8")
     res = run("score", src, "--model", model_dir)
     assert res.exit_code == 2 and "--format" in res.stderr
@@ -199,3 +201,97 @@ def test_reasons_modes(tmp_path, model_dir):
     assert rows["flagged"][0]["lowering"] == [] and rows["flagged"][0]["score"] == legit["score"]
     assert all(r["reasons"] == r["flags"] == r["lowering"] == [] for r in rows["none"])
     assert run("score", src, "--model", model_dir, "--reasons", "some").exit_code == 2
+
+def test_plain_text_on_stdin_gets_one_hint_line(model_dir):
+    res = run("score", "-", "--model", model_dir, input=f"{BAIT}\n{LEGIT}\n")
+    assert res.exit_code == 2
+    assert res.stderr.strip() == "adrisk: stdin does not look like JSONL; for one text a line use --format txt"
+    res = run("score", "-", "--format", "txt", "--model", model_dir, "--no-reasons", input=f"{BAIT}\n\n{LEGIT}\n")
+    assert res.exit_code == 0 and [json.loads(l)["id"] for l in res.stdout.splitlines()] == [1, 3]
+
+
+def test_a_json_array_on_stdin_is_sniffed(model_dir):
+    items = [{"id": "x", "text": BAIT}, {"id": "y", "text": LEGIT}]
+    res = run("score", "-", "--model", model_dir, "--no-reasons", input=json.dumps(items, ensure_ascii=False))
+    assert res.exit_code == 0 and [json.loads(l)["id"] for l in res.stdout.splitlines()] == ["x", "y"]
+
+
+def test_folders_get_a_clear_message(tmp_path, model_dir):
+    res = run("score", tmp_path, "--model", model_dir)
+    assert res.exit_code == 2 and "is a folder" in res.stderr and "Traceback" not in res.output
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": BAIT}) + "\n", encoding="utf-8")
+    res = run("score", src, "-o", tmp_path, "--model", model_dir)
+    assert res.exit_code == 2 and "--output" in res.stderr and "is a folder" in res.stderr
+
+
+def test_unknown_output_extension_names_output_format(tmp_path, model_dir):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": BAIT}) + "\n", encoding="utf-8")
+    res = run("score", src, "-o", tmp_path / "out.xlsx", "--model", model_dir)
+    assert res.exit_code == 2 and "--output-format" in res.stderr
+
+
+def test_workbook_and_json_array_keep_their_numbers_and_counts(tmp_path, model_dir):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for cells in (["ref", "text"], ["r1", BAIT], [None, None], ["r3", ""], ["r4", LEGIT]):
+        book.active.append(cells)
+    book.save(tmp_path / "ads.xlsx")
+    errors = tmp_path / "errors.jsonl"
+    res = run("score", tmp_path / "ads.xlsx", "--id-column", "ref", "--errors", errors, "--model", model_dir)
+    assert res.exit_code == 1 and "row 4: missing text" in res.stderr  # an empty cell is no text
+    assert "rows read 3, scored 2, rejected 1" in res.stderr
+    assert [json.loads(l)["id"] for l in res.stdout.splitlines()] == ["r1", "r4"]
+    assert json.loads(errors.read_text())["row"] == 4
+    (tmp_path / "ads.json").write_text(json.dumps([{"text": BAIT}, {"text": 5}], ensure_ascii=False), encoding="utf-8")
+    res = run("score", tmp_path / "ads.json", "--model", model_dir)
+    assert res.exit_code == 1 and "element 1: text is int, not a string" in res.stderr
+    assert "rows read 2, scored 1, rejected 1" in res.stderr
+
+
+def test_semicolon_cp1251_csv_end_to_end(tmp_path, model_dir):
+    src = tmp_path / "excel.csv"
+    src.write_bytes(f'id;text\n1;"{BAIT}"\n2;"{LEGIT}"\n'.encode("cp1251", "replace"))
+    res = run("score", src, "--model", model_dir)
+    assert res.exit_code == 0, res.stderr
+    assert "CP1251" in res.stderr and "delimiter ';'" in res.stderr
+    scores = [json.loads(l)["score"] for l in res.stdout.splitlines()]
+    assert scores[0] > 0.5 > scores[1]
+
+
+def test_help_is_never_cut_at_80_columns():
+    from click.utils import strip_ansi
+
+    for args in ([], ["score"], ["train"], ["explain"], ["evaluate"], ["serve"]):
+        res = runner.invoke(app, [*args, "--help"], terminal_width=80)
+        assert res.exit_code == 0
+        text = " ".join(strip_ansi(res.stdout).split())
+        assert "…" not in text and "..." not in text.replace("ARGS]...", "")
+    res = runner.invoke(app, ["score", "--help"], terminal_width=80)
+    text = " ".join(res.stdout.split())
+    assert ("local, or dask: files (a path or glob) scored on a Dask cluster into a Parquet folder given by "
+            "--output.") in text
+    assert "--text-field, --column" in text and "--id-column" in text and "--encoding" in text
+
+
+def test_train_refuses_to_overwrite_a_model_without_force(tmp_path):
+    rows = [(f"{w} {i}", int(w == "курьер")) for i in range(15) for w in ("курьер", "офис")]
+    src = tmp_path / "mine.csv"
+    src.write_text("text,label\n" + "\n".join(f"{t},{y}" for t, y in rows), encoding="utf-8")
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "card.json").write_text("{}", encoding="utf-8")
+    res = run("train", "--data", src, "--only-data", "--out", out, "--folds", "2")
+    assert res.exit_code == 2 and "--force" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert (out / "card.json").read_text() == "{}"
+    res = run("train", "--data", src, "--only-data", "--out", out, "--folds", "2", "--force")
+    assert res.exit_code == 0, res.stderr
+    card = json.loads((out / "card.json").read_text())
+    assert "30 of your rows" in res.stderr and "not calibrated" in res.stderr
+    assert any("30 of your rows" in w and "not calibrated" in w for w in card["warnings"])
+    res = run("explain", "курьер", "--model", out)
+    assert "not calibrated" not in res.stderr  # shown by serve, /health and score, not on every explain
+    res = run("score", "-", "--model", out, "--no-reasons", input=json.dumps({"text": "курьер"}) + "\n")
+    assert res.exit_code == 0 and "adrisk: warning: trained on 30 of your rows" in res.stderr

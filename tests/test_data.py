@@ -19,7 +19,7 @@ def test_every_written_line_is_valid():
         for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             obj = json.loads(line)
             assert obj["label"] in CATEGORIES, f"{path.name}:{i}"
-            assert obj["lang"] in {"ru", "kk", "en", "mixed"}, f"{path.name}:{i}"
+            assert obj["lang"] in {"ru", "kk", "en", "mixed", "other"}, f"{path.name}:{i}"
             assert obj["text"].strip(), f"{path.name}:{i}"
 
 

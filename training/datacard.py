@@ -28,7 +28,8 @@ def render(corpus: pd.DataFrame) -> str:
     for kind, n in corpus["kind"].value_counts().sort_index().items():
         lines.append(f"| {kind} | {n} |")
     lines += ["", "Languages: ru Russian, kk Kazakh, en English, mixed = code-switching, transliteration or "
-              "look-alike letters. Kinds: written = seeds/examples, generated = expanded from seeds/patterns.yaml."]
+              "look-alike letters, other = another language or script (Chinese, Uzbek, Kyrgyz, Turkish ...). "
+              "Kinds: written = seeds/examples, generated = expanded from seeds/patterns.yaml."]
     return "\n".join(lines) + "\n"
 
 

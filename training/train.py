@@ -22,6 +22,7 @@ from .settings import ASSUMED_BAIT_SHARE, TUNED_C, Settings
 
 __version__ = "0.1.0"
 TUNE_C = (1.5, 5.0, 15.0, 50.0, 150.0)  # regularization tried by --tune
+FEW_USER_ROWS = 500  # fewer of the user's own rows than this, and the risk bands are not calibrated for them
 
 
 def _versions() -> dict:
@@ -82,6 +83,20 @@ def _how_chosen(s: Settings, tuned: dict | None, prevalence: float | None, proje
     return {"C": c, "calibration_prior": prior, "bands": bands,
             "real_data": "none: a dev report, when present, is information only"}
 
+def small_data_warnings(corpus: pd.DataFrame, custom: bool, cv: dict) -> list[str]:
+    """Why the risk bands of this model may not be calibrated: too few of the user's own rows, or no
+    cross-validation (so no calibration at all)."""
+    out = []
+    if "skipped" in cv:
+        out.append(f"cross-validation was skipped ({cv['skipped']}), so the scores and risk bands are not "
+                   f"calibrated; trained on {len(corpus)} rows")
+    user = corpus[corpus["kind"] == "user"]
+    if custom and len(user) < FEW_USER_ROWS:
+        per_class = ", ".join(f"{k} {v}" for k, v in user["label"].value_counts().sort_index().items())
+        out.append(f"trained on {len(user)} of your rows ({per_class or 'none'}), under {FEW_USER_ROWS}: the risk "
+                   "bands are not calibrated for your data; check cross_validation.user_rows in the card")
+    return out
+
 
 def train(user_files=(), out_dir: Path | None = None, settings: Settings | None = None, dev: Path | None = None,
           project_corpus: bool = True, cv_folds: int = 3, log=print, text_field: str = "text",
@@ -128,6 +143,9 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
         log(f"cross-validation skipped: {e}")
     if pipeline is None:
         pipeline = build_pipeline(s).fit(corpus["text"].tolist(), corpus["label"].tolist())
+    warnings = small_data_warnings(corpus, bool(user_files), cv)
+    for w in warnings:
+        log(f"warning: {w}")
     fingerprint = corpus_fingerprint(corpus, s)
     card = {
         "name": "adrisk",
@@ -141,6 +159,7 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
         "thresholds": thresholds,
         "cross_validation": cv,
         "versions": _versions(),
+        "warnings": warnings,
     }
     if dev and Path(dev).exists():
         card["dev_report"] = evaluate_file(Scorer(pipeline, card), Path(dev))
