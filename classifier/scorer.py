@@ -16,6 +16,7 @@ import numpy as np
 from .artifact import load_model
 from .compiled import CompiledModel, softmax
 from .explain import flags_for, reasons_for
+from .indicators import find_indicators
 from .normalize import normalize
 from .result import CATEGORIES, POSITIVE, Result
 
@@ -118,37 +119,45 @@ class Scorer:
             out += [(kind, names[j], float(c)) for j, c in zip(idx, contrib) if c > 0]
         return out
 
-    def score(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool = True) -> list[Result]:
-        """One Result per text, in order; reasons and flags when explain is true."""
+    def score(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool = True,
+              reveal: bool = False) -> list[Result]:
+        """One Result per text, in order; reasons and flags when explain is true; indicators always (card
+        numbers masked unless reveal)."""
         texts = _clean_surrogates(texts)
         ids = list(ids) if ids is not None else [None] * len(texts)
         if not explain:
             # built from our own numbers, so pydantic's validation is skipped (it was a tenth of batch time)
-            return [Result.model_construct(**r) for r in self.records(texts, ids)]
+            return [Result.model_construct(**r) for r in self._records(self.probabilities(texts), ids, texts, reveal)]
         normalized = [normalize(t) for t in texts]  # the offset map is needed for reasons anyway
         feats = [self.compiled.features(n.text, n.obfuscation.share()) for n in normalized]
         probs = self._calibrate(self._reorder(self.compiled.probabilities(feats)))
         return [Result.model_construct(**(r | {"reasons": reasons_for(normalized[i], self._terms(*feats[i][:4])),
                                                "flags": flags_for(normalized[i])}))
-                for i, r in enumerate(self._records(probs, ids))]
+                for i, r in enumerate(self._records(probs, ids, texts, reveal))]
 
-    def records(self, texts: Sequence[str], ids: Iterable | None = None) -> list[dict]:
+    def records(self, texts: Sequence[str], ids: Iterable | None = None, reveal: bool = False) -> list[dict]:
         """`Result.model_dump()` of every text scored without reasons, built without a Result per row (for
         streams of millions of rows)."""
+        texts = _clean_surrogates(texts)
         ids = list(ids) if ids is not None else [None] * len(texts)
-        return self._records(self.probabilities(texts), ids)
+        return self._records(self.probabilities(texts), ids, texts, reveal, dump=True)
 
-    def _records(self, probs: np.ndarray, ids: list) -> list[dict]:
-        """Result fields, reasons and flags left empty, for each row of calibrated probabilities."""
+    def _records(self, probs: np.ndarray, ids: list, texts: Sequence[str], reveal: bool = False,
+                 dump: bool = False) -> list[dict]:
+        """Result fields, reasons and flags left empty, for each row of calibrated probabilities; indicators as
+        Indicator objects, or as dicts when dump."""
         pos = np.isin(np.asarray(CATEGORIES), list(POSITIVE))
         scores = np.clip(probs[:, pos].sum(axis=1), 0.0, 1.0)
         risks = np.where(scores >= self.high, "high", np.where(scores >= self.medium, "medium", "low")).tolist()
         categories = np.asarray(CATEGORIES)[probs.argmax(axis=1)].tolist()
         rounded = np.round(probs, 6).tolist()
+        found = [find_indicators(t, reveal) for t in texts]
+        if dump:
+            found = [[i.model_dump() for i in f] if f else [] for f in found]
         return [{"id": id_, "score": s, "risk": r, "category": c, "probabilities": dict(zip(CATEGORIES, p)),
-                 "reasons": [], "flags": [], "model_version": self.version}
-                for id_, s, r, c, p in zip(ids, np.round(scores, 6).tolist(), risks, categories, rounded)]
+                 "reasons": [], "flags": [], "indicators": f, "model_version": self.version}
+                for id_, s, r, c, p, f in zip(ids, np.round(scores, 6).tolist(), risks, categories, rounded, found)]
 
-    def explain(self, text: str) -> Result:
-        """Score one text with reasons and flags."""
-        return self.score([text])[0]
+    def explain(self, text: str, reveal: bool = False) -> Result:
+        """Score one text with reasons, flags and indicators."""
+        return self.score([text], reveal=reveal)[0]
