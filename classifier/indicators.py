@@ -41,24 +41,21 @@ KINDS: tuple[str, ...] = ("telegram", "telegram_bot", "telegram_invite", "phone"
 _TO_LATIN = dict(zip("аеорсухкіјѕһԁԛԝӏАВЕКМНОРСТХУІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
                      "aeopcyxkijshdqwlABEKMHOPCTXYIJSabeiknoptuxABEZHIKMNOPTYX"))
 _LOOK = "".join(_TO_LATIN)
-_MIXED_ADJ = re.compile(f"[A-Za-z0-9_][{_LOOK}]|[{_LOOK}][A-Za-z0-9_]")
+_MIXED_ADJ = re.compile(f"[A-Za-z_][{_LOOK}]|[{_LOOK}][A-Za-z_]")
 _TOKEN = re.compile(r"\w+")
 # anything outside printable ASCII, basic Cyrillic and common signs gets a closer look
 _SPECIAL = re.compile(r"[^\x20-\x7e\u0400-\u04ff\n\t«»№—–…“”‘’₸₽€°]")
 
 
 @lru_cache(maxsize=65536)
-def _special(ch: str) -> tuple[str, bool]:
-    """Replacement for one unusual character and whether it was a disguise (not just an emoji or a space)."""
+def _special(ch: str) -> str:
+    """Replacement for one unusual character: nothing for invisible ones and marks, a space for emoji."""
     cat = unicodedata.category(ch)
-    if ch.isspace():
-        return " ", False
+    if ch.isspace() or cat == "So":
+        return " "
     if cat[0] == "C" or cat in ("Mn", "Me"):
-        return "", True
-    if cat == "So":
-        return " ", False
-    folded = unicodedata.normalize("NFKC", ch)
-    return folded, folded != ch or ch.isalpha()
+        return ""
+    return unicodedata.normalize("NFKC", ch)
 
 
 @dataclass
@@ -67,7 +64,6 @@ class _View:
 
     text: str
     offsets: list[int] | None
-    disguised: bool = False
 
     def span(self, a: int, b: int) -> tuple[int, int]:
         if self.offsets is None:
@@ -94,14 +90,18 @@ def _latinize(s: str) -> str:
 def _clean_view(text: str) -> _View:
     """Invisible characters and marks dropped, fullwidth and mathematical letters folded, case kept."""
     if not _SPECIAL.search(text):
-        return _View(_latinize(text), None, bool(_MIXED_ADJ.search(text)))
-    out, offsets, disguised, pos, shifted = [], [], False, 0, False
+        return _View(_latinize(text), None)
+    out, offsets, pos, shifted, tail = [], [], 0, False, ""
     for m in _SPECIAL.finditer(text):
         i = m.start()
-        out.append(text[pos:i])
-        offsets.extend(range(pos, i))
-        rep, dis = _special(m.group(0))
-        disguised |= dis
+        if i > pos:
+            out.append(text[pos:i])
+            offsets.extend(range(pos, i))
+            tail = text[i - 1]
+        rep = _special(m.group(0))
+        if rep == " " and tail == " ":
+            rep = ""  # a run of emoji reads as one space, so "701 🔥🔥 234" stays one number
+        tail = rep[-1:] or tail
         out.append(rep)
         offsets.extend([i] * len(rep))
         shifted |= len(rep) != 1
@@ -109,7 +109,7 @@ def _clean_view(text: str) -> _View:
     out.append(text[pos:])
     offsets.extend(range(pos, len(text)))
     s = _latinize("".join(out))
-    return _View(s, offsets if shifted else None, disguised or bool(_MIXED_ADJ.search(s)))
+    return _View(s, offsets if shifted else None)
 
 
 _SPACED_LETTERS = re.compile(r"(?<!\w)(?:[^\W\d_][ \t]){3,}[^\W\d_](?!\w)")
@@ -171,7 +171,7 @@ _SEP = r"[ \t\-.()]{0,3}"
 _D = r"[\dОоOo]"
 _PHONE = re.compile(rf"(?<![\w+])(?:\+[ \t]?7(?:{_SEP}{_D}){{10}}|[78](?:{_SEP}{_D}){{10}}|\(?[79]{_D}(?:{_SEP}{_D}){{8}})(?!\d)")
 _CARD = re.compile(r"(?<![\w])(?:\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?|\d{4}[ \-]?\d{6}[ \-]?\d{5}|\d(?: \d){12,18})(?![\w])")
-_IBAN = re.compile(r"(?<![\w])KZ[ \t]?\d{2}(?:[ \t]?[A-Z0-9]{4}){4}(?![\w])", re.I)
+_IBAN = re.compile(r"(?<![\w])KZ[ \t]{0,2}\d{2}(?:[ \t]{0,2}[A-Z0-9]{4}){4}(?![\w])", re.I)
 _B58 = "1-9A-HJ-NP-Za-km-z"
 _BTC = re.compile(rf"(?<![A-Za-z0-9])(?:[13][{_B58}]{{25,34}}|(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{{11,71}})(?![A-Za-z0-9])")
 _ETH = re.compile(r"(?<![A-Za-z0-9])0x[0-9a-fA-F]{40}(?![A-Za-z0-9])")
@@ -184,10 +184,44 @@ _NOT_CONTACT = re.compile(r"(?:№|#|заказ\w*|order|трек\w*|track\w*|и
 _CURRENCY_AFTER = re.compile(r"[ \t]?(?:₸|тг|тенге|теңге|руб|₽|р\b|\$|€|usd|kzt|rub|сом|сум|евро)", re.I)
 _THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 
-# a text that matches nothing here holds no indicator: the common case costs one search
-_MAYBE = re.compile(r"@|://|www|\.(?:[a-z]{2}|рф)|[ \t]\.[ \t]|\[\.\]|\(\.\)|[тt][оo0][чч4]|[сc][оo0][бb6]|\bdot\b"
-                    r"|\d(?:[ \t().+\-]{0,3}\d){6}|[A-Za-z0-9_+/-]{20}|[^\x00-\x7f\u0400-\u04ff\u2010-\u2026«»№₸₽€°]",
-                    re.I)
+# Cheap triggers, one per family of patterns, on the lower-cased text: a pattern runs only where its trigger
+# fires, and a text that fires none holds no indicator, so the common case costs a few C-speed scans.
+_T_DIGITS = re.compile(r"\d(?:[ \t().+\-]{0,3}\d){6}")
+_T_LONG = re.compile(r"[a-z0-9_+/-]{20}")
+_SEP_CH = r"[ .\-_*·•|~+]{0,2}"
+_T_TOCHKA = re.compile(rf"[ч4]{_SEP_CH}[кk]{_SEP_CH}[аa@]")  # (то)чка written for a dot
+_T_DOT = re.compile(r"\.(?:[a-z]{2}|рф)")
+_T_IBAN = re.compile(r"kz[ \t]{0,2}\d\d")
+# characters that can disguise an indicator (not emoji): Latin-1 and other scripts' letters, combining marks,
+# invisible and fullwidth characters, mathematical letters
+_T_UNUSUAL = re.compile("[\u00a0\u00ad\u00b2\u00b3\u00b9\u00c0-\u03ff\u0500-\u1fff\u200b-\u200f\u2028-\u202f\u205f-\u206f\u2c80-\u2cff\ua640-\ua69f"
+                        "\uab70-\uabbf\ufe20-\ufe2f\ufeff\uff00-\uffef\U0001d400-\U0001d7ff]")
+_ALL = frozenset({"link", "email", "handle", "url", "digits", "crypto"})
+_FOREIGN_LETTER = re.compile("[" + "".join(sorted(c for c in LOOKALIKE_TO_CYRILLIC if c >= "\x80")) + "]")
+
+
+def _wanted(text: str) -> frozenset[str]:
+    """The pattern families worth running on text (all of them when it holds characters that can disguise)."""
+    if _T_UNUSUAL.search(text):
+        return _ALL
+    low = text.lower()
+    want = set()
+    at = "@" in low
+    dotted = ("dot" in low or "[.]" in low or "(.)" in low or " . " in low or "chk" in low
+              or _T_DOT.search(low) is not None or _T_TOCHKA.search(low) is not None)
+    if "me/" in low or "me /" in low or "tg:" in low or "whatsapp" in low or "vk." in low:
+        want.add("link")
+    if at or dotted:
+        want.add("email")
+    if at:
+        want.add("handle")
+    if dotted or "://" in low or "www" in low:
+        want.add("url")
+    if _T_DIGITS.search(low) or _T_IBAN.search(low):
+        want.add("digits")
+    if _T_LONG.search(low):
+        want.add("crypto")
+    return frozenset(want)
 
 
 # ------------------------------------------------------------------------------------------------ validators
@@ -202,6 +236,11 @@ def _phone(s: str) -> str | None:
         d = d[1:]
     if len(d) != 10 or sum(c.isdigit() for c in s) < 8:
         return None
+    return _kz_ru_phone(d)
+
+
+@lru_cache(maxsize=65536)
+def _kz_ru_phone(d: str) -> str | None:
     try:
         num = phonenumbers.parse("+7" + d)
     except phonenumbers.NumberParseException:
@@ -347,9 +386,28 @@ def _before(s: str, a: int) -> str:
     return s[max(0, a - 24):a]
 
 
-def _scan(s: str, case_kept: bool) -> list[_Hit]:
-    """Every indicator found in one view; overlapping hits are resolved later."""
+def _scan(s: str, case_kept: bool, want: frozenset[str] = _ALL) -> list[_Hit]:
+    """Every indicator of the wanted families found in one view; overlapping hits are resolved later."""
     hits: list[_Hit] = []
+    if "link" in want:
+        hits += _links(s, case_kept)
+    if "email" in want:
+        hits += _emails(s)
+    if "handle" in want:
+        hits += _handles(s)
+    if "url" in want:
+        hits += _urls(s)
+    if not case_kept:
+        return hits
+    if "digits" in want:
+        hits += _numbers(s)
+    if "crypto" in want:
+        hits += _wallets(s)
+    return hits
+
+
+def _links(s: str, case_kept: bool) -> list[_Hit]:
+    hits = []
     for m in _TME.finditer(s):
         if m["tphone"]:
             e164 = _intl_phone(m["tphone"])
@@ -375,6 +433,11 @@ def _scan(s: str, case_kept: bool) -> list[_Hit]:
         end = m.start("vk") + len(name)
         if len(name) >= 2:
             hits.append(_Hit("vk", m.start(), end, "vk.com/" + name, 0))
+    return hits
+
+
+def _emails(s: str) -> list[_Hit]:
+    hits = []
     for m in _EMAIL.finditer(s):
         if m["dom1"]:
             dom = m["dom1"].lower()
@@ -383,17 +446,27 @@ def _scan(s: str, case_kept: bool) -> list[_Hit]:
             if not dom:
                 continue
         hits.append(_Hit("email", m.start(), m.end(), f"{m['local'].lower()}@{dom}", 1))
+    return hits
+
+
+def _handles(s: str) -> list[_Hit]:
+    hits = []
     for m in _HANDLE.finditer(s):
         h = _handle(m["h"] or re.sub(r"[ \t]", "", m["hs"]))
         if h:
             hits.append(_Hit(h[0], m.start(), m.end(), h[1], 2))
+    return hits
+
+
+def _urls(s: str) -> list[_Hit]:
+    hits = []
     for m in _URL.finditer(s):
         written = m.group(0).rstrip(".,;:!?")
         parts = urlsplit(written if "://" in written else "http://" + written)
         host = (parts.hostname or "").removeprefix("www.")
         if not host or host in _OWN_HOSTS or "." not in host:
             continue
-        hits.append(_Hit("url", m.start(), m.start() + len(written), _url_norm(host, parts.path if case_kept else parts.path), 3))
+        hits.append(_Hit("url", m.start(), m.start() + len(written), _url_norm(host, parts.path), 3))
     for m in _DOMAIN.finditer(s):
         host = _host(m["host"])
         if not host or host in _OWN_HOSTS:
@@ -401,8 +474,11 @@ def _scan(s: str, case_kept: bool) -> list[_Hit]:
         path = (m["path"] or "").rstrip(".,;:!?")
         end = m.end("host") + len(path)
         hits.append(_Hit("url", m.start(), end, _url_norm(host, path.split("?")[0]), 4))
-    if not case_kept:
-        return hits
+    return hits
+
+
+def _numbers(s: str) -> list[_Hit]:
+    hits = []
     for m in _PHONE.finditer(s):
         written = m.group(0)
         if _NOT_CONTACT.search(_before(s, m.start())) or _CURRENCY_AFTER.match(s, m.end()):
@@ -422,6 +498,11 @@ def _scan(s: str, case_kept: bool) -> list[_Hit]:
         number = _kz_iban(m.group(0))
         if number:
             hits.append(_Hit("iban", m.start(), m.end(), number, 5))
+    return hits
+
+
+def _wallets(s: str) -> list[_Hit]:
+    hits = []
     for pattern, kind, check in ((_BTC, "btc", _btc), (_ETH, "eth", _eth), (_TRON, "tron", _tron), (_TON, "ton", _ton)):
         for m in pattern.finditer(s):
             norm = check(m.group(0))
@@ -432,17 +513,19 @@ def _scan(s: str, case_kept: bool) -> list[_Hit]:
 
 def might_have_indicators(text: str) -> bool:
     """False when the text certainly has no indicator (no @, link, long digit run, long token, disguise...)."""
-    return _MAYBE.search(text) is not None
+    return bool(_wanted(text))
 
 
 def find_indicators(text: str, reveal: bool = False) -> list[Indicator]:
     """Indicators in text, in order; `text[start:end]` is the original writing. Card numbers are masked in
     `value` and `normalized` unless reveal."""
-    if not text or not _MAYBE.search(text):
+    want = _wanted(text) if text else None
+    if not want:
         return []
     view = _clean_view(text)
-    found = [(h, view) for h in _scan(view.text, True)]
-    if view.disguised or _SPACED_LETTERS.search(view.text) or _CHAINED_LETTERS.search(view.text):
+    found = [(h, view) for h in _scan(view.text, True, want)]
+    if _SPACED_LETTERS.search(view.text) or _CHAINED_LETTERS.search(view.text) or _FOREIGN_LETTER.search(view.text):
+        # letters spaced or chained apart, or Greek and other look-alikes, which the normalizer undoes
         norm = _normalizer_view(text)
         found += [(h, norm) for h in _scan(norm.text, False)]
     spans = []
