@@ -1,4 +1,4 @@
-"""The HTTP API: POST /score, POST /score/batch, GET /health, GET /model, GET /metrics.
+"""The HTTP API: POST /score, POST /score/batch, POST /indicators, GET /health, GET /model, GET /metrics.
 
 >>> from fastapi.testclient import TestClient
 >>> with TestClient(create_app()) as client:
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import secrets
 import time
 import warnings
@@ -23,7 +24,8 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from classifier.artifact import ModelError
-from classifier.result import Result
+from classifier.indicators import find_indicators
+from classifier.result import Indicator, Result
 from classifier.scorer import Scorer
 
 from .metrics import Metrics
@@ -31,6 +33,7 @@ from .middleware import BodyLimitAndRequestId
 from .settings import ApiSettings
 
 log = logging.getLogger("adrisk.api")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ScoreRequest(BaseModel):
@@ -44,6 +47,15 @@ class BatchRequest(BaseModel):
 
 class BatchResponse(BaseModel):
     results: list[Result]
+
+
+class IndicatorsRequest(BaseModel):
+    text: StrictStr = Field(description="The text to search.")
+    reveal: bool = Field(False, description="Card numbers in full instead of masked.")
+
+
+class IndicatorsResponse(BaseModel):
+    indicators: list[Indicator]
 
 
 async def get_scorer(request: Request) -> Scorer:
@@ -144,6 +156,15 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         results = scorer.score([i.text for i in req.items], ids=[i.id for i in req.items]) if req.items else []
         metrics.observe_scores([r.risk for r in results], time.perf_counter() - started)
         return BatchResponse(results=results)
+
+    @app.post("/indicators", response_model=IndicatorsResponse)
+    async def indicators(req: IndicatorsRequest, settings: SettingsDep) -> IndicatorsResponse:
+        """Indicators in one text (handles, bots, invites, phones, cards, IBANs, wallets, links, e-mails,
+        WhatsApp and VK), with spans into the text; no scoring."""
+        if len(req.text) > settings.max_text_chars:
+            raise HTTPException(413, f"text is {len(req.text)} characters; the limit is {settings.max_text_chars}")
+        text = _SURROGATE.sub("\ufffd", req.text)  # as scoring does: a lone surrogate cannot be encoded back
+        return IndicatorsResponse(indicators=find_indicators(text, reveal=req.reveal))
 
     @app.get("/health")
     def health(request: Request, scorer: ScorerDep) -> dict:

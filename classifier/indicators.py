@@ -44,7 +44,7 @@ _LOOK = "".join(_TO_LATIN)
 _MIXED_ADJ = re.compile(f"[A-Za-z_][{_LOOK}]|[{_LOOK}][A-Za-z_]")
 _TOKEN = re.compile(r"\w+")
 # anything outside printable ASCII, basic Cyrillic and common signs gets a closer look
-_SPECIAL = re.compile(r"[^\x20-\x7e\u0400-\u04ff\n\t«»№—–…“”‘’₸₽€°]")
+_SPECIAL = re.compile(r"[^\x20-\x7e\u0400-\u0482\u048a-\u04ff\n\t«»№—–…“”‘’₸₽€°]")  # U+0483-0489: marks
 
 
 @lru_cache(maxsize=65536)
@@ -186,7 +186,7 @@ _THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 
 # Cheap triggers, one per family of patterns, on the lower-cased text: a pattern runs only where its trigger
 # fires, and a text that fires none holds no indicator, so the common case costs a few C-speed scans.
-_T_DIGITS = re.compile(r"\d(?:[ \t().+\-]{0,3}\d){6}")
+_T_DIGITS = re.compile(r"\d(?:[^\w\n]{0,5}\d){6}")  # emoji between digits too
 _T_LONG = re.compile(r"[a-z0-9_+/-]{20}")
 _SEP_CH = r"[ .\-_*·•|~+]{0,2}"
 _T_TOCHKA = re.compile(rf"[ч4]{_SEP_CH}[кk]{_SEP_CH}[аa@]")  # (то)чка written for a dot
@@ -194,7 +194,7 @@ _T_DOT = re.compile(r"\.(?:[a-z]{2}|рф)")
 _T_IBAN = re.compile(r"kz[ \t]{0,2}\d\d")
 # characters that can disguise an indicator (not emoji): Latin-1 and other scripts' letters, combining marks,
 # invisible and fullwidth characters, mathematical letters
-_T_UNUSUAL = re.compile("[\u00a0\u00ad\u00b2\u00b3\u00b9\u00c0-\u03ff\u0500-\u1fff\u200b-\u200f\u2028-\u202f\u205f-\u206f\u2c80-\u2cff\ua640-\ua69f"
+_T_UNUSUAL = re.compile("[\u00a0\u00ad\u00b2\u00b3\u00b9\u00c0-\u03ff\u0483-\u0489\u0500-\u1fff\u200b-\u200f\u2028-\u202f\u205f-\u206f\u2c80-\u2cff\ua640-\ua69f"
                         "\uab70-\uabbf\ufe20-\ufe2f\ufeff\uff00-\uffef\U0001d400-\U0001d7ff]")
 _ALL = frozenset({"link", "email", "handle", "url", "digits", "crypto"})
 _FOREIGN_LETTER = re.compile("[" + "".join(sorted(c for c in LOOKALIKE_TO_CYRILLIC if c >= "\x80")) + "]")
