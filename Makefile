@@ -37,6 +37,8 @@ evaluate: $(STAMP) $(MODEL)
 
 bench: $(STAMP) $(MODEL)
 	$(BIN)/python tests/bench/bench_score.py
+	$(BIN)/python tests/bench/bench_indicators.py
+	$(BIN)/python tests/bench/bench_campaigns.py
 
 robustness: $(STAMP) $(MODEL)
 	$(BIN)/python tests/bench/robustness.py $(DEV)

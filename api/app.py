@@ -1,5 +1,5 @@
-"""The HTTP API: POST /score, POST /score/batch, GET /health, GET /model, GET /metrics, and /docs (Swagger
-UI served from the package's own files, so it works offline).
+"""The HTTP API: POST /score, POST /score/batch, POST /indicators, GET /health, GET /model, GET /metrics, and
+/docs (Swagger UI served from the package's own files, so it works offline).
 
 >>> from fastapi.testclient import TestClient
 >>> with TestClient(create_app()) as client:
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import secrets
 import time
 import warnings
@@ -24,11 +25,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from classifier.artifact import ModelError
-from classifier.result import Result
+from classifier.indicators import find_indicators
+from classifier.result import Indicator, Result
 from classifier.scorer import Scorer
 
 from .metrics import Metrics
@@ -38,11 +40,15 @@ from .settings import ApiSettings
 log = logging.getLogger("adrisk.api")
 SWAGGER_UI = Path(__file__).resolve().parent / "static" / "swagger-ui"
 JSON_TYPES = ("application/json",)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+Id = Annotated[int, Field(strict=True, ge=-(2 ** 63), le=2 ** 64 - 1)]  # what JSON tools keep exact
 
 
 class ScoreRequest(BaseModel):
     text: StrictStr = Field(description="The ad or message to score.")
-    id: StrictStr | StrictInt | None = None
+    id: StrictStr | Id | None = Field(None, description="Your id, returned with the result: text or a 64-bit integer.")
 
 
 class BatchRequest(BaseModel):
@@ -53,6 +59,15 @@ class BatchRequest(BaseModel):
 
 class BatchResponse(BaseModel):
     results: list[Result]
+
+
+class IndicatorsRequest(BaseModel):
+    text: StrictStr = Field(description="The text to search.")
+    reveal: bool = Field(False, description="Card numbers in full instead of masked.")
+
+
+class IndicatorsResponse(BaseModel):
+    indicators: list[Indicator]
 
 
 async def get_scorer(request: Request) -> Scorer:
@@ -178,6 +193,15 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         results = scorer.records([i.text for i in req.items], ids=[i.id for i in req.items], explain=explain)
         metrics.observe_scores([r["risk"] for r in results], time.perf_counter() - started)
         return Response(orjson.dumps({"results": results}), media_type="application/json")
+
+    @app.post("/indicators", response_model=IndicatorsResponse)
+    async def indicators(req: IndicatorsRequest, settings: SettingsDep) -> IndicatorsResponse:
+        """Indicators in one text (handles, bots, invites, phones, cards, IBANs, wallets, links, e-mails,
+        WhatsApp and VK), with spans into the text; no scoring."""
+        if len(req.text) > settings.max_text_chars:
+            raise HTTPException(413, f"text is {len(req.text)} characters; the limit is {settings.max_text_chars}")
+        text = _SURROGATE.sub("\ufffd", req.text)  # as scoring does: a lone surrogate cannot be encoded back
+        return IndicatorsResponse(indicators=find_indicators(text, reveal=req.reveal))
 
     @app.get("/health")
     def health(request: Request, scorer: ScorerDep) -> dict:

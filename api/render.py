@@ -1,4 +1,4 @@
-"""Terminal view of one result: the text with its reasons highlighted, the flags and the band."""
+"""Terminal view of one result: the text with its reasons highlighted, the flags, indicators and the band."""
 from __future__ import annotations
 
 from rich.console import Console
@@ -11,7 +11,7 @@ _BAND_STYLE = {"low": "bold green", "medium": "bold yellow", "high": "bold red"}
 
 
 def render_result(text: str, result: Result, console: Console | None = None) -> None:
-    """Print the highlighted text, score, band, category, probabilities and flags."""
+    """Print the highlighted text, score, band, category, probabilities, flags and indicators."""
     console = console or Console()
     body = Text(text)
     for r in result.reasons:
@@ -35,3 +35,8 @@ def render_result(text: str, result: Result, console: Console | None = None) -> 
         console.print("[bold]lowering[/bold]: " + "; ".join(f"«{r.text}» ({r.weight:+.2f})" for r in result.lowering))
     if result.flags:
         console.print("[bold]flags[/bold]: " + "; ".join(f"{f.name} «{f.text}»" for f in result.flags))
+    if result.indicators:
+        line = Text.assemble(("indicators", "bold"), ": ")
+        for k, i in enumerate(result.indicators):
+            line.append(("; " if k else "") + f"{i.kind} {i.normalized}")
+        console.print(line)

@@ -29,6 +29,20 @@ class Flag(BaseModel):
     end: int
 
 
+class Indicator(BaseModel):
+    """Something an ad points to (account, phone, card, wallet, link); `input[start:end]` is where it was written.
+
+    `value` is the text as written (a card masked unless revealed); `normalized` is its canonical form, the one
+    to join on: E.164 phone, lower-case handle without @, IBAN without spaces, checksum-form address, host+path.
+    """
+
+    kind: str
+    value: str
+    normalized: str
+    start: int
+    end: int
+
+
 class Result(BaseModel):
     """Score of one text: probability of recruitment bait, risk band, category and why."""
 
@@ -40,6 +54,7 @@ class Result(BaseModel):
     reasons: list[Reason] = Field([], description="phrases that raised the score (only when risk is medium or high)")
     lowering: list[Reason] = Field([], description="phrases that lowered the score")
     flags: list[Flag] = []
+    indicators: list[Indicator] = []
     model_version: str
 
 

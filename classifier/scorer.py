@@ -16,6 +16,7 @@ import numpy as np
 from .artifact import ModelError, default_model_dir, load_compiled, load_model
 from .compiled import CompiledModel, softmax
 from .explain import flags_for, lowering, raising
+from .indicators import find_indicators
 from .result import CATEGORIES, POSITIVE, Result
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -130,17 +131,20 @@ class Scorer:
             self._fast = FastScorer(self.compiled, direction=direction)
         return self._fast
 
-    def score(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool | str = True) -> list[Result]:
+    def score(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool | str = True,
+              reveal: bool = False) -> list[Result]:
         """One Result per text, in order. explain: True (or "all") gives every text its reasons, lowering
-        phrases and flags; "flagged" only texts at or above the medium band; False none."""
-        return [Result.model_construct(**r) for r in self._scored(texts, ids, explain, as_dicts=False)]
+        phrases and flags; "flagged" only texts at or above the medium band; False none. Indicators always
+        (card numbers masked unless reveal)."""
+        return [Result.model_construct(**r) for r in self._scored(texts, ids, explain, reveal, as_dicts=False)]
 
-    def records(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool | str = False) -> list[dict]:
+    def records(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool | str = False,
+                reveal: bool = False) -> list[dict]:
         """`Result.model_dump()` of every text, built without a Result per row (for streams of millions of rows);
-        explain as in score()."""
-        return self._scored(texts, ids, explain, as_dicts=True)
+        explain and reveal as in score()."""
+        return self._scored(texts, ids, explain, reveal, as_dicts=True)
 
-    def _scored(self, texts, ids, explain, as_dicts: bool) -> list[dict]:
+    def _scored(self, texts, ids, explain, reveal: bool, as_dicts: bool) -> list[dict]:
         texts = _clean_surrogates(texts)
         ids = list(ids) if ids is not None else [None] * len(texts)
         if explain not in (True, False, "all", "flagged", "none"):
@@ -148,7 +152,7 @@ class Scorer:
         with self._fast_lock:  # the token table grows as it scores, and explain() reads it: one batch at a time
             fast = self._explainer()
             batch = fast.analyse(texts)
-            records = self._records(self._calibrate(self._reorder(softmax(batch.z))), ids)
+            records = self._records(self._calibrate(self._reorder(softmax(batch.z))), ids, texts, reveal, as_dicts)
             if explain in (False, "none"):
                 return records
             chosen = [i for i, r in enumerate(records) if explain != "flagged" or r["risk"] != "low"]
@@ -161,17 +165,22 @@ class Scorer:
             rec.update({k: [x.model_dump() for x in v] for k, v in found.items()} if as_dicts else found)
         return records
 
-    def _records(self, probs: np.ndarray, ids: list) -> list[dict]:
-        """Result fields, reasons and flags left empty, for each row of calibrated probabilities."""
+    def _records(self, probs: np.ndarray, ids: list, texts: Sequence[str], reveal: bool = False,
+                 dump: bool = False) -> list[dict]:
+        """Result fields, reasons and flags left empty, for each row of calibrated probabilities; indicators as
+        Indicator objects, or as dicts when dump."""
         pos = np.isin(np.asarray(CATEGORIES), list(POSITIVE))
         scores = np.clip(probs[:, pos].sum(axis=1), 0.0, 1.0)
         risks = np.where(scores >= self.high, "high", np.where(scores >= self.medium, "medium", "low")).tolist()
         categories = np.asarray(CATEGORIES)[probs.argmax(axis=1)].tolist()
         rounded = np.round(probs, 6).tolist()
+        found = [find_indicators(t, reveal) for t in texts]
+        if dump:
+            found = [[i.model_dump() for i in f] if f else [] for f in found]
         return [{"id": id_, "score": s, "risk": r, "category": c, "probabilities": dict(zip(CATEGORIES, p)),
-                 "reasons": [], "lowering": [], "flags": [], "model_version": self.version}
-                for id_, s, r, c, p in zip(ids, np.round(scores, 6).tolist(), risks, categories, rounded)]
+                 "reasons": [], "lowering": [], "flags": [], "indicators": f, "model_version": self.version}
+                for id_, s, r, c, p, f in zip(ids, np.round(scores, 6).tolist(), risks, categories, rounded, found)]
 
-    def explain(self, text: str) -> Result:
-        """Score one text with reasons and flags."""
-        return self.score([text])[0]
+    def explain(self, text: str, reveal: bool = False) -> Result:
+        """Score one text with reasons, flags and indicators."""
+        return self.score([text], reveal=reveal)[0]

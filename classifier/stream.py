@@ -28,14 +28,14 @@ def _init_worker(model_dir: str | None, medium, high) -> None:
     settle_gc()
 
 
-def _dumps(scorer: Scorer, texts: list[str], explain: bool | str) -> list[dict]:
+def _dumps(scorer: Scorer, texts: list[str], explain: bool | str, reveal: bool = False) -> list[dict]:
     """Result.model_dump() of each text, explained as `Scorer.score` says (True, "flagged" or False)."""
-    return scorer.records(texts, explain=explain)
+    return scorer.records(texts, explain=explain, reveal=reveal)
 
 
 def _score_chunk(args) -> list[dict]:
-    texts, explain = args
-    return _dumps(_worker_scorer, texts, explain)
+    texts, explain, reveal = args
+    return _dumps(_worker_scorer, texts, explain, reveal)
 
 
 def _chunks(rows: Iterable[Row | Rejected], size: int, on_reject: Callable[[Rejected], None],
@@ -57,8 +57,9 @@ def _chunks(rows: Iterable[Row | Rejected], size: int, on_reject: Callable[[Reje
 
 def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Callable[[Rejected], None],
                  scorer: Scorer | None = None, model_dir: str | Path | None = None, workers: int = 1,
-                 chunk_size: int | None = None, explain: bool | str = "flagged", progress: Callable[[int], None] | None = None,
-                 medium: float | None = None, high: float | None = None) -> Summary:
+                 chunk_size: int | None = None, explain: bool | str = "flagged",
+                 progress: Callable[[int], None] | None = None, medium: float | None = None,
+                 high: float | None = None, reveal: bool = False) -> Summary:
     """Score rows in input order and write one record per scored row; rejected rows go to on_reject.
     explain as in `Scorer.score`. Chunks default to 256 rows when every row is explained and 4096 otherwise
     (the batch fast path gains from big batches)."""
@@ -67,7 +68,7 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
     if workers <= 1:
         scorer = scorer or Scorer.load(model_dir, medium, high)
         for chunk in chunks:
-            results = _dumps(scorer, [r.text for r in chunk], explain)
+            results = _dumps(scorer, [r.text for r in chunk], explain, reveal)
             _emit(chunk, results, writer, summary, progress)
         return summary
     ctx = get_context("spawn")
@@ -76,7 +77,7 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
         window = workers * 2
         pending: list[tuple[list[Row], object]] = []
         for chunk in chunks:
-            pending.append((chunk, pool.apply_async(_score_chunk, (([r.text for r in chunk], explain),))))
+            pending.append((chunk, pool.apply_async(_score_chunk, (([r.text for r in chunk], explain, reveal),))))
             if len(pending) >= window:
                 done, res = pending.pop(0)
                 _emit(done, res.get(), writer, summary, progress)
@@ -91,3 +92,13 @@ def _emit(chunk: list[Row], results: list[dict], writer: Writer, summary: Summar
     if progress:
         progress(len(chunk))
 
+
+
+def scored_rows(rows: Iterable[Row | Rejected], scorer: Scorer, on_reject: Callable[[Rejected], None],
+                summary: Summary, reveal: bool = False, chunk_size: int = 4096) -> Iterator[tuple[Row, dict]]:
+    """(row, record without reasons) for every good row, in input order; rejected rows go to on_reject and
+    every row is counted in summary (read = scored + rejected)."""
+    for chunk in _chunks(rows, chunk_size, on_reject, summary):
+        for row, record in zip(chunk, scorer.records([r.text for r in chunk], reveal=reveal)):
+            summary.scored += 1
+            yield row, record

@@ -291,3 +291,31 @@ def _typed(value, kind: str):
     if kind == "bool":
         return bool(value)
     return _text_cell(value)
+
+
+def write_table(stream: BinaryIO, fmt: str, records: list[dict], columns: list[str]) -> None:
+    """Plain records (not scored rows, e.g. the indicator and campaign tables) to a binary stream: JSONL as
+    they are, CSV/Parquet with these columns, numbers kept as numbers and lists made readable as in Writer."""
+    if fmt == "jsonl":
+        stream.write(b"".join(orjson.dumps(r, option=_NEWLINE | orjson.OPT_NON_STR_KEYS) for r in records))
+        return
+    kinds = {}
+    for c in columns:
+        sample = next((r[c] for r in records if r.get(c) is not None), None)
+        kinds[c] = ("bool" if isinstance(sample, bool) else "int" if isinstance(sample, int)
+                    else "float" if isinstance(sample, float) else "text")
+    cells = [[r.get(c) if kinds[c] != "text" else _text_cell(r.get(c)) for c in columns] for r in records]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        writer.writerows(cells)
+        stream.write(_SURROGATE.sub("\ufffd", buffer.getvalue()).encode("utf-8"))
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "text": pa.string()}
+    schema = pa.schema([(c, types[kinds[c]]) for c in columns])
+    arrays = [pa.array([row[k] for row in cells], type=types[kinds[c]]) for k, c in enumerate(columns)]
+    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), stream)

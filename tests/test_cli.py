@@ -264,7 +264,7 @@ def test_semicolon_cp1251_csv_end_to_end(tmp_path, model_dir):
 def test_help_is_never_cut_at_80_columns():
     from click.utils import strip_ansi
 
-    for args in ([], ["score"], ["train"], ["explain"], ["evaluate"], ["serve"]):
+    for args in ([], ["score"], ["train"], ["explain"], ["evaluate"], ["serve"], ["indicators"], ["campaigns"]):
         res = runner.invoke(app, [*args, "--help"], terminal_width=80)
         assert res.exit_code == 0
         text = " ".join(strip_ansi(res.stdout).split())

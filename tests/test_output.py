@@ -89,7 +89,7 @@ def test_parquet_types_and_text_ids():
 
 def test_an_empty_table_still_has_every_column():
     assert pd.read_csv(written("csv", [], [])).columns.tolist() == [
-        "id", "score", "risk", "category", *P_COLUMNS, "reasons", "lowering", "flags", "model_version"]
+        "id", "score", "risk", "category", *P_COLUMNS, "reasons", "lowering", "flags", "indicators", "model_version"]
     assert pq.read_table(written("parquet", [], [])).num_rows == 0
 
 
