@@ -159,6 +159,7 @@ def score(input: str = typer.Argument(..., help="A .jsonl, .json (an array or JS
         if show:
             from tqdm import tqdm
 
+            tqdm.monitor_interval = 0  # no monitor thread: workers are forked from this process
             bar = stack.enter_context(tqdm(unit=" rows", file=sys.stderr))
         if output:
             stream = stack.enter_context(AtomicOutput(output, binary=True))

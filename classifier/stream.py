@@ -1,7 +1,15 @@
-"""Score a stream of rows in fixed-size chunks, in one process or several; memory stays flat."""
+"""Score a stream of rows in fixed-size chunks, in one process or several; memory stays flat.
+
+Real streams repeat themselves (a campaign posts one ad many times), so each distinct text is scored once:
+a bounded cache keeps the results of the texts seen most recently, and repeats are served from it. Workers
+are forked from the process that has already loaded the model and built its tables, so a worker starts warm
+instead of loading everything again; the parent reads, serves repeats and writes, the workers score.
+"""
 from __future__ import annotations
 
 import gc
+import os
+from collections import OrderedDict
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -10,6 +18,7 @@ from .batch import Rejected, Row, Summary
 from .scorer import Scorer
 from .writers import Writer
 
+CACHE_TEXTS = 20_000  # distinct texts whose results are kept for repeats (a few tens of MB)
 _worker_scorer: Scorer | None = None
 
 
@@ -22,20 +31,57 @@ def settle_gc() -> None:
     gc.set_threshold(50_000, 20, 10)
 
 
-def _init_worker(model_dir: str | None, medium, high) -> None:
+class ResultCache:
+    """Results of the most recently scored distinct texts, without their ids; at most `size` of them."""
+
+    def __init__(self, size: int = CACHE_TEXTS):
+        self.size, self._items = size, OrderedDict()
+        self.hits = 0
+
+    def split(self, texts: list[str]) -> tuple[list, list[str]]:
+        """(cached result or None for each text, the distinct texts still to score, in first-seen order)."""
+        found, todo = [], {}
+        for t in texts:
+            r = self._items.get(t)
+            if r is None and t not in todo:
+                todo[t] = None
+            found.append(r)
+        self.hits += sum(r is not None for r in found)
+        return found, list(todo)
+
+    def add(self, texts: list[str], results: list[dict]) -> None:
+        for t, r in zip(texts, results):
+            self._items[t] = r
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def fill(self, texts: list[str], found: list) -> list[dict]:
+        """A fresh record per text (each row gets its own copy to carry its id)."""
+        out = []
+        for t, r in zip(texts, found):
+            r = r if r is not None else self._items.get(t)
+            if r is None:
+                raise KeyError("a text left the cache before its row was written; raise CACHE_TEXTS")
+            out.append(dict(r))
+        return out
+
+
+def _records(scorer: Scorer, texts: list[str], explain, reveal: bool) -> list[dict]:
+    records = scorer.records(texts, explain=explain, reveal=reveal)
+    for r in records:
+        r.pop("id", None)
+    return records
+
+
+def _score_in_worker(args) -> list[dict]:
+    texts, explain, reveal = args
+    return _records(_worker_scorer, texts, explain, reveal)
+
+
+def _init_spawned(model_dir: str | None, medium, high) -> None:
     global _worker_scorer
     _worker_scorer = Scorer.load(model_dir, medium, high)
     settle_gc()
-
-
-def _dumps(scorer: Scorer, texts: list[str], explain: bool | str, reveal: bool = False) -> list[dict]:
-    """Result.model_dump() of each text, explained as `Scorer.score` says (True, "flagged" or False)."""
-    return scorer.records(texts, explain=explain, reveal=reveal)
-
-
-def _score_chunk(args) -> list[dict]:
-    texts, explain, reveal = args
-    return _dumps(_worker_scorer, texts, explain, reveal)
 
 
 def _chunks(rows: Iterable[Row | Rejected], size: int, on_reject: Callable[[Rejected], None],
@@ -59,31 +105,62 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
                  scorer: Scorer | None = None, model_dir: str | Path | None = None, workers: int = 1,
                  chunk_size: int | None = None, explain: bool | str = "flagged",
                  progress: Callable[[int], None] | None = None, medium: float | None = None,
-                 high: float | None = None, reveal: bool = False) -> Summary:
+                 high: float | None = None, reveal: bool = False, cache: ResultCache | None = None) -> Summary:
     """Score rows in input order and write one record per scored row; rejected rows go to on_reject.
     explain as in `Scorer.score`. Chunks default to 256 rows when every row is explained and 4096 otherwise
     (the batch fast path gains from big batches)."""
     summary = Summary()
-    chunks = _chunks(rows, chunk_size or (256 if explain in (True, "all") else 4096), on_reject, summary)
+    chunk_size = chunk_size or (256 if explain in (True, "all") else 4096)
+    cache = cache or ResultCache()
+    cache.size = max(cache.size, 3 * chunk_size)  # a chunk's repeats of texts still in flight must stay cached
+    chunks = _chunks(rows, chunk_size, on_reject, summary)
     if workers <= 1:
         scorer = scorer or Scorer.load(model_dir, medium, high)
         for chunk in chunks:
-            results = _dumps(scorer, [r.text for r in chunk], explain, reveal)
-            _emit(chunk, results, writer, summary, progress)
+            texts = [r.text for r in chunk]
+            found, todo = cache.split(texts)
+            if todo:
+                cache.add(todo, _records(scorer, todo, explain, reveal))
+            _emit(chunk, cache.fill(texts, found), writer, summary, progress)
         return summary
-    ctx = get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(str(model_dir) if model_dir else None, medium, high)) as pool:
-        # keep a bounded window of chunks in flight so memory stays flat on any input size
-        window = workers * 2
-        pending: list[tuple[list[Row], object]] = []
+    global _worker_scorer
+    if "fork" in _start_methods():  # workers inherit the loaded model and its warm tables
+        _worker_scorer = scorer or Scorer.load(model_dir, medium, high)
+        _worker_scorer.records(["warm-up: курьер 5000 в день"], explain=True)
+        pool = get_context("fork").Pool(workers)
+    else:
+        pool = get_context("spawn").Pool(workers, initializer=_init_spawned,
+                                         initargs=(str(model_dir) if model_dir else None, medium, high))
+    with pool:
+        window = workers * 2  # a bounded window of chunks in flight, so memory stays flat on any input size
+        pending: list[tuple[list[Row], list[str], list, list[str], object]] = []
+        in_flight: set[str] = set()  # texts sent to a worker whose results are not back yet
+
+        def finish(item) -> None:
+            chunk, texts, found, todo, job = item
+            if job is not None:
+                cache.add(todo, job.get())
+                in_flight.difference_update(todo)
+            _emit(chunk, cache.fill(texts, found), writer, summary, progress)
+
         for chunk in chunks:
-            pending.append((chunk, pool.apply_async(_score_chunk, (([r.text for r in chunk], explain, reveal),))))
+            texts = [r.text for r in chunk]
+            found, todo = cache.split(texts)
+            todo = [t for t in todo if t not in in_flight]  # an earlier chunk brings it into the cache first
+            in_flight.update(todo)
+            job = pool.apply_async(_score_in_worker, ((todo, explain, reveal),)) if todo else None
+            pending.append((chunk, texts, found, todo, job))
             if len(pending) >= window:
-                done, res = pending.pop(0)
-                _emit(done, res.get(), writer, summary, progress)
-        for done, res in pending:
-            _emit(done, res.get(), writer, summary, progress)
+                finish(pending.pop(0))
+        for item in pending:
+            finish(item)
     return summary
+
+
+def _start_methods() -> list[str]:
+    from multiprocessing import get_all_start_methods
+
+    return get_all_start_methods() if os.name == "posix" else ["spawn"]
 
 
 def _emit(chunk: list[Row], results: list[dict], writer: Writer, summary: Summary, progress) -> None:
@@ -91,7 +168,6 @@ def _emit(chunk: list[Row], results: list[dict], writer: Writer, summary: Summar
     summary.scored += len(chunk)
     if progress:
         progress(len(chunk))
-
 
 
 def scored_rows(rows: Iterable[Row | Rejected], scorer: Scorer, on_reject: Callable[[Rejected], None],
