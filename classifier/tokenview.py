@@ -92,24 +92,29 @@ def _variant(words: list[str], disguised: int, cyrillic: bool) -> Variant | None
     return Variant(text, disguised, len(_LETTER_ANY.findall(text)), _script(text), lookalike_left, any(edges))
 
 
-# the commonest tokens, which the pass can only lower-case: a Cyrillic word with a bracket, quote or
-# punctuation mark at either end, and a plain number
-_CYRILLIC_WORD = re.compile(r"[«(\"]?[а-яёәғқңөұүһіА-ЯЁӘҒҚҢӨҰҮҺІ]+[»)\".,!?:;]?")
+# the commonest tokens, which the pass can only lower-case: a Cyrillic word (or words joined by hyphens, none
+# a lone letter) with a bracket, quote or punctuation mark at either end, a Latin word of two or more letters
+# likewise (a Latin word stays Latin; only a lone look-alike letter is rewritten), and a plain number
+_C = "а-яёәғқңөұүһіА-ЯЁӘҒҚҢӨҰҮҺІ"
+_CYRILLIC_WORD = re.compile(rf"[«(\"]?(?:[{_C}]+|[{_C}]{{2,}}(?:-[{_C}]{{2,}})+)[»)\".,!?:;]?")
+_LATIN_WORD = re.compile(r"[«(\"]?[A-Za-z]{2,}[»)\".,!?:;]?")
 _NUMBER = re.compile(r"\d+(?:[.,:/\-]\d+)*[.,]?", re.ASCII)
 
 
 def _quick_view(token: str) -> TokenView | None:
-    """The view of a plain Cyrillic word or number without replaying the pass; None for anything else."""
+    """The view of a plain word or number without replaying the pass; None for anything else."""
     if _NUMBER.fullmatch(token):
         v = Variant(token, 0, 0, (0, 0), False, False)
         return TokenView((0, 0), v, v)
-    if _CYRILLIC_WORD.fullmatch(token):
+    cyrillic = _CYRILLIC_WORD.fullmatch(token)
+    if cyrillic or _LATIN_WORD.fullmatch(token):
         word = token.lower()
         if _REPEAT_LETTER.search(word) or len(word) != len(token):
             return None
         letters = sum(c.isalpha() for c in word)
-        v = Variant(word, 0, letters, (letters, letters), False, _edge(word))
-        return TokenView((letters, letters), v, v)
+        script = (letters, letters) if cyrillic else _script(word)
+        v = Variant(word, 0, letters, script, False, _edge(word))
+        return TokenView(script, v, v)
     return None
 
 

@@ -105,7 +105,9 @@ def test_empty_batch(scorer):
 def test_quick_token_views_equal_the_replayed_ones(corpus_sample):
     from classifier.tokenview import _quick_view, replay_view
 
-    tokens = {t for text in corpus_sample for t in text.split()} | {"В", "ЁЖ,", "«Ура»", "(с", "12:00", "5.000,", "1-2"}
+    tokens = {t for text in corpus_sample for t in text.split()} | {"В", "ЁЖ,", "«Ура»", "(с", "12:00", "5.000,", "1-2",
+                                                                   "Hello.", "(Bank)", "Goood", "B", "курьер-партнёр,",
+                                                                   "а-б", "TAXI!", "Kaspi"}
     quick = [t for t in tokens if _quick_view(t) is not None]
     assert len(quick) > len(tokens) / 2
     for t in quick:
