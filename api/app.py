@@ -1,4 +1,5 @@
-"""The HTTP API: POST /score, POST /score/batch, GET /health, GET /model, GET /metrics.
+"""The HTTP API: POST /score, POST /score/batch, GET /health, GET /model, GET /metrics; the review routes
+(api.review), model reload (api.reload) and the moderators' page at / (api.web).
 
 >>> from fastapi.testclient import TestClient
 >>> with TestClient(create_app()) as client:
@@ -9,23 +10,26 @@ from __future__ import annotations
 
 import gc
 import logging
-import secrets
 import time
 import warnings
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field, StrictInt, StrictStr
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from classifier.artifact import ModelError
 from classifier.result import Result
 from classifier.scorer import Scorer
 
+from . import reload as reloading
+from . import review, web
+from .auth import check_api_key
 from .metrics import Metrics
 from .middleware import BodyLimitAndRequestId
 from .settings import ApiSettings
@@ -52,13 +56,6 @@ async def get_scorer(request: Request) -> Scorer:
 
 async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
-
-
-async def check_api_key(request: Request) -> None:
-    expected = request.app.state.settings.api_key
-    if expected and request.url.path != "/health" and not secrets.compare_digest(
-            request.headers.get("x-api-key", "").encode(), expected.encode()):  # bytes: any characters compare
-        raise HTTPException(401, "missing or wrong X-API-Key header")
 
 
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
@@ -97,16 +94,22 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         # the collector's full passes, each of which otherwise stalls every request for about 120 ms
         gc.collect()
         gc.freeze()
+        sighup = app.state.reloader.install_sighup()
         yield
+        if sighup:
+            app.state.reloader.remove_sighup()
+        app.state.store.close()
 
     app = FastAPI(title="adrisk", version="0.1.0", lifespan=lifespan,
                   description="Scores job ads and recruitment messages for drug-courier and scam recruitment bait.",
                   dependencies=[Depends(check_api_key)])
     app.state.settings = settings
     app.state.warnings = []
+    app.state.store = review.LazyStore(settings.store_url, settings.store_text)
+    app.state.reloader = reloading.Reloader(app)
     app.add_middleware(BodyLimitAndRequestId, max_bytes=settings.max_body_bytes, observe=metrics.observe_request)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["*"])
 
     @app.exception_handler(RequestValidationError)
@@ -123,8 +126,9 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         log.exception("request_id=%s internal error", request.scope.get("state", {}).get("request_id"))
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
-    @app.post("/score", response_model=Result)
-    async def score(req: ScoreRequest, scorer: ScorerDep, settings: SettingsDep) -> Result:
+    @app.post("/score", response_model=review.QueuedResult)
+    async def score(req: ScoreRequest, scorer: ScorerDep, settings: SettingsDep, request: Request,
+                    queue: bool = Query(False, description="Also keep it in the review queue (`item_id`).")):
         """Score one text: score, risk band, category, probabilities, reasons and flags."""
         _check_lengths([req], settings)
         started = time.perf_counter()
@@ -132,6 +136,9 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         metrics.observe_scores([result.risk], time.perf_counter() - started)
         if settings.log_text:
             log.info("text=%r score=%.3f", req.text[:200], result.score)
+        if queue:
+            item_id = await run_in_threadpool(review.queue_result, request, scorer, req.text, result)
+            return review.QueuedResult(**result.model_dump(), item_id=item_id)
         return result
 
     @app.post("/score/batch", response_model=BatchResponse)
@@ -162,6 +169,10 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         body, content_type = metrics.render()
         return PlainTextResponse(body, media_type=content_type)
 
+    app.include_router(review.router)
+    app.include_router(reloading.router)
+    app.include_router(web.router)
+    web.mount_static(app)
     return app
 
 
