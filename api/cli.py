@@ -49,11 +49,17 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
           folds: int = typer.Option(3, "--folds", help="Cross-validation folds."),
           text_field: str = typer.Option("text", "--text-field", help="Column or key holding the text in --data."),
           label_field: str = typer.Option("label", "--label-field", help="Column or key holding the label in --data."),
-          tune: bool = typer.Option(False, "--tune", help="Choose C by cross-validated PR-AUC (five trainings).")):
+          tune: bool = typer.Option(False, "--tune", help="Choose C by cross-validated PR-AUC (five trainings)."),
+          feedback: Optional[str] = typer.Option(None, "--feedback", help="A review store (database URL or SQLite "
+                                                 "file): also learn from its moderators' verdicts, into a new folder."),
+          model: Optional[Path] = typer.Option(None, "--model", "-m", envvar="ADRISK_MODEL", help="With --feedback: "
+                                               "the model whose vocabulary the stored features use (default: models/).")):
     """Train a model on the project corpus plus your labelled files, and write it with its card."""
     from training.corpus import DataError
     from training.train import train as run
 
+    if feedback:
+        return _train_from_feedback(feedback, data, out, model, dev, only_data, folds, tune)
     try:
         card = run(data, out or default_model_dir(), dev=dev, project_corpus=not only_data, cv_folds=folds,
                    log=lambda m: typer.echo(m, err=True), text_field=text_field, label_field=label_field,
@@ -61,6 +67,26 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
     except (DataError, ValueError) as e:
         _fail(str(e))
     typer.echo(f"model {card['version']} written to {out or default_model_dir()} in {card['train_seconds']} s", err=True)
+
+
+def _train_from_feedback(url, data, out, model, dev, only_data, folds, tune) -> None:
+    from training.corpus import DataError
+    from training.feedback import default_out_dir, store_url, train_from_feedback
+
+    if only_data or tune:
+        _fail("--feedback trains on the project corpus plus the verdicts: --only-data and --tune do not apply")
+    served = (model or default_model_dir()).resolve()
+    out = (out or default_out_dir(served)).resolve()
+    if out == served or (out / "card.json").exists():
+        _fail(f"{out} holds a model already: retraining from feedback never writes over one (give a new --out)")
+    try:
+        card = train_from_feedback(store_url(url), out, model or default_model_dir(), data, folds, dev,
+                                   log=lambda m: typer.echo(m, err=True))
+    except (DataError, ModelError, ValueError) as e:
+        _fail(str(e))
+    used = card["feedback"]["verdicts_used"]
+    typer.echo(f"model {card['version']} ({used} verdicts, {card['feedback']['mode'].replace('_', ' ')}) written to "
+               f"{out} in {card['train_seconds']} s; serve it with ADRISK_MODEL={out} (or POST /admin/reload)", err=True)
 
 
 @app.command()

@@ -57,14 +57,16 @@ def _tune(corpus: pd.DataFrame, s: Settings, folds: int, log):
 
 def train(user_files=(), out_dir: Path | None = None, settings: Settings | None = None, dev: Path | None = None,
           project_corpus: bool = True, cv_folds: int = 3, log=print, text_field: str = "text",
-          label_field: str = "label", tune: bool = False) -> dict:
+          label_field: str = "label", tune: bool = False, overrides: pd.DataFrame | None = None,
+          card_extra: dict | None = None) -> dict:
     """Train, validate and save a model; returns its card. Trained on user files alone, the calibration keeps
     their own share of positives (the default prior describes the project corpus against real traffic).
-    With tune, C is chosen among TUNE_C by cross-validated PR-AUC on the training data."""
+    With tune, C is chosen among TUNE_C by cross-validated PR-AUC on the training data. Rows of overrides
+    (text, label, lang, kind, source) win over corpus rows with the same text; card_extra goes into the card."""
     s = settings or (Settings() if project_corpus else Settings(target_prevalence=None))
     started = time.perf_counter()
     corpus = build_corpus(user_files, per_label=s.generated_per_label, include_project=project_corpus,
-                          text_field=text_field, label_field=label_field)
+                          text_field=text_field, label_field=label_field, overrides=overrides)
     log(f"corpus: {len(corpus)} examples ({', '.join(f'{k} {v}' for k, v in counts(corpus)['by_label'].items())})")
     y = np.isin(corpus["label"].to_numpy(), list(POSITIVE)).astype(int)
     pipeline = None
@@ -75,8 +77,10 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
             cv, oof, pipeline = cross_validate(corpus, s, cv_folds)
         log(f"cross-validation ({cv_folds} folds by near-duplicate group): ROC-AUC {cv.get('roc_auc', float('nan')):.4f}"
             f" PR-AUC {cv.get('pr_auc', float('nan')):.4f}")
-        if "user_rows" in cv and "roc_auc" in cv["user_rows"]:
-            log(f"  on your rows alone: ROC-AUC {cv['user_rows']['roc_auc']:.4f} PR-AUC {cv['user_rows']['pr_auc']:.4f}")
+        for kind, name in (("user", "your rows"), ("feedback", "moderators' verdicts")):
+            if "roc_auc" in cv.get(f"{kind}_rows", {}):
+                rows = cv[f"{kind}_rows"]
+                log(f"  on {name} alone: ROC-AUC {rows['roc_auc']:.4f} PR-AUC {rows['pr_auc']:.4f}")
         calibration = fit_platt(oof, y, s.target_prevalence)
     except ValueError as e:  # too few distinct groups or classes for the folds
         cv, calibration = {"skipped": str(e)}, {"a": 1.0, "b": 0.0, "target_prevalence": None}
@@ -95,6 +99,7 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
         "thresholds": {"medium": s.medium, "high": s.high},
         "cross_validation": cv,
         "versions": _versions(),
+        **(card_extra or {}),
     }
     if dev and Path(dev).exists():
         scorer = Scorer(pipeline, card)
