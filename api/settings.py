@@ -11,7 +11,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 class ApiSettings(BaseSettings):
     """Limits and switches of the HTTP service."""
 
-    model_config = SettingsConfigDict(env_prefix="ADRISK_", protected_namespaces=(), hide_input_in_errors=True)  # keys stay out of errors
+    # hide_input_in_errors: a malformed key setting is reported without echoing the key
+    model_config = SettingsConfigDict(env_prefix="ADRISK_", protected_namespaces=(), hide_input_in_errors=True)
 
     model: Optional[Path] = None
     max_text_chars: int = 20_000
@@ -40,6 +41,19 @@ class ApiSettings(BaseSettings):
     def moderators(self) -> dict[str, str]:
         """Moderator name -> key, from ADRISK_MODERATOR_KEYS."""
         return self._moderators
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        """Origins from the environment as a comma-separated list (a JSON list works too)."""
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                import json
+
+                return json.loads(value)
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
 
     @model_validator(mode="after")
     def _parse_moderator_keys(self):
