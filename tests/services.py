@@ -122,8 +122,12 @@ class Server:
         self.stop()
         raise RuntimeError(f"server did not come up in {timeout} s: {self.tail()}")
 
+    def output(self) -> str:
+        """Everything the server has logged so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
     def tail(self) -> str:
-        return self.log_path.read_text(errors="replace")[-3000:] if self.log_path.exists() else ""
+        return self.output()[-3000:]
 
     def signal(self, sig) -> None:
         self.process.send_signal(sig)
