@@ -66,8 +66,13 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
-    server = request.getfixturevalue("postgres")
+    yield request.getfixturevalue("store_url_pg")
+
+
+@pytest.fixture()
+def store_url_pg(postgres):
+    """A new, empty database on the session's PostgreSQL server."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    url = server.create_database(name)
+    url = postgres.create_database(name)
     yield url
-    server.drop_database(name)
+    postgres.drop_database(name)
