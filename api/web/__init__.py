@@ -24,14 +24,15 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["segments"] = segments
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
+CHANGED = {"HX-Trigger": "verdict-changed"}  # the page then fetches the counts afresh
 
 
 def mount_static(app) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
 
-def _render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+def _render(request: Request, name: str, status_code: int = 200, headers: dict | None = None, **context):
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -73,13 +74,19 @@ async def ui_verdict(request: Request, item_id: ItemId):
     except ValidationError as e:
         raise HTTPException(422, "; ".join(err["msg"] for err in e.errors())) from None
     await run_in_threadpool(record_verdict, request, item_id, body)
-    return _render(request, "_item.html", item=await run_in_threadpool(get_item, request, item_id))
+    item = await run_in_threadpool(get_item, request, item_id)
+    return _render(request, "_item.html", item=item, headers=CHANGED)
 
 
 @router.delete("/ui/items/{item_id}/verdict", response_class=HTMLResponse)
 def ui_retract(request: Request, item_id: ItemId):
     retract_verdict(request, item_id)
-    return _render(request, "_item.html", item=get_item(request, item_id))
+    return _render(request, "_item.html", item=get_item(request, item_id), headers=CHANGED)
+
+
+@router.get("/ui/counts", response_class=HTMLResponse)
+def ui_counts(request: Request):
+    return _render(request, "_counts.html", counts=_stored(store_of(request).counts))
 
 
 @router.get("/ui/model", response_class=HTMLResponse)

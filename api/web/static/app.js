@@ -35,17 +35,28 @@
     if (name === "model") { htmx.trigger(document.body, "load-card"); }
   }
 
-  var selected = null;
+  // the selection is kept by item id: htmx swaps a whole new <article> in after each verdict, and while it
+  // settles it puts back the attributes the server sent, so the class is applied again once it has settled
+  var selected = null, selectedId = null;
   function items() { return Array.prototype.slice.call(document.querySelectorAll("#queue article.item")); }
   function select(el) {
     if (selected) { selected.classList.remove("selected"); }
     selected = el || null;
+    selectedId = selected ? selected.id : null;
     if (selected) {
       selected.classList.add("selected");
       selected.focus({ preventScroll: true });
       selected.scrollIntoView({ block: "nearest" });
     }
   }
+  document.addEventListener("htmx:afterSettle", function () {
+    var el = selectedId && document.getElementById(selectedId);
+    if (el) {
+      selected = el;
+      el.classList.add("selected");
+      if (document.activeElement === document.body) { el.focus({ preventScroll: true }); }
+    }
+  });
   function move(step) {
     var all = items();
     if (!all.length) { return; }
