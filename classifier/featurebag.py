@@ -54,7 +54,7 @@ def bag(features, text: str) -> dict:
     for key, vec, analyze in zip(("w", "c"), (features.word_, features.char_), _analyzers_of(features)):
         vocab = vec.vocabulary_
         counts = Counter(j for j in map(vocab.get, analyze(norms[0])) if j is not None)
-        out[key] = sorted([j, n] for j, n in counts.items())
+        out[key] = sorted([int(j), int(n)] for j, n in counts.items())  # a fresh fit's ids are numpy ints
     out["d"] = [float(x) for x in dense[0]]
     return out
 
