@@ -96,8 +96,9 @@ class Postgres:
 class Server:
     """`adrisk serve` in a subprocess on a free port; stop() ends it (kill() with SIGKILL)."""
 
-    def __init__(self, workdir: Path, **env: str):
+    def __init__(self, workdir: Path, *args: str, **env: str):
         self.workdir = Path(workdir)
+        self.args = [str(a) for a in args]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "ADRISK_DATA_DIR": str(self.workdir / "data"), **env}
@@ -107,7 +108,8 @@ class Server:
     def start(self, timeout: float = 90) -> "Server":
         adrisk = Path(sys.executable).parent / "adrisk"
         self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen([str(adrisk), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+        self.process = subprocess.Popen([str(adrisk), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                                         *self.args],
                                         cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

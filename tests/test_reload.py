@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import signal
 import threading
@@ -103,3 +105,35 @@ def test_a_bad_model_is_refused_and_the_old_one_keeps_serving(server, tmp_path, 
     assert r.status_code == 422
     assert httpx.get(server.url + "/health", timeout=10).json()["model_version"] == scorer.version
     assert httpx.post(server.url + "/score", json={"text": BAIT}, headers=ADMIN, timeout=30).status_code == 200
+
+
+def test_with_several_workers_each_worker_reloads_on_its_own_sighup(tmp_path, model_dir, scorer):
+    """Under `--workers 2` a SIGHUP to each worker swaps its model in place, with no request cut."""
+    with Server(tmp_path, "--workers", "2", ADRISK_MODEL=str(model_dir)) as server:
+        assert _wait_for(lambda: len(re.findall(r"Started server process \[(\d+)\]", server.output())) == 2)
+        workers = [int(p) for p in re.findall(r"Started server process \[(\d+)\]", server.output())]
+        stop, statuses, errors = threading.Event(), Counter(), []
+
+        def fire():
+            with httpx.Client(base_url=server.url, timeout=60) as c:
+                while not stop.is_set():
+                    try:
+                        statuses[c.post("/score", json={"text": BAIT}).status_code] += 1
+                    except httpx.HTTPError as e:
+                        errors.append(repr(e))
+
+        threads = [threading.Thread(target=fire) for _ in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(1)
+            for pid in workers:
+                os.kill(pid, signal.SIGHUP)
+            assert _wait_for(lambda: server.output().count("reloaded model") == 2), server.tail()
+            time.sleep(1)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(60)
+    assert errors == [] and set(statuses) == {200} and sum(statuses.values()) > 50, (statuses, errors[:3])
+    print(f"\ntwo workers, each reloaded by its own SIGHUP: {dict(statuses)}")
