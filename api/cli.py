@@ -215,10 +215,17 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
 
     import uvicorn
 
+    from pydantic import ValidationError
+
+    from .settings import ApiSettings
+
     if model:
         os.environ["ADRISK_MODEL"] = str(model)
     try:
+        ApiSettings()  # a bad ADRISK_* setting is one line here, not a traceback from every worker
         _scorer(model)
+    except ValidationError as e:
+        _fail("; ".join(f"{'.'.join(map(str, err['loc'])) or 'settings'}: {err['msg']}" for err in e.errors()))
     except ModelError as e:
         _fail(str(e))
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)  # our request log (with request ids) beside uvicorn's

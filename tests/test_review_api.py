@@ -167,3 +167,16 @@ def test_moderator_key_settings_are_checked():
         assert "just-a-secret" not in str(e.value) and "same" not in str(e.value)  # a key is never echoed
     with pytest.raises(ValidationError):
         ApiSettings(api_key="k1", moderator_keys="alice:k1")
+
+
+def test_serve_refuses_bad_key_settings_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    adrisk = str(Path(sys.executable).parent / "adrisk")
+    done = subprocess.run([adrisk, "serve", "--port", "1"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "ADRISK_MODERATOR_KEYS": "supersecret-value"})
+    assert done.returncode == 2 and done.stderr.startswith("adrisk: ") and done.stderr.count("\n") == 1
+    assert "not name:key" in done.stderr and "supersecret" not in done.stderr
