@@ -99,9 +99,9 @@ def _stored(call):
 def queue_result(request: Request, scorer, text: str, result: Result) -> int:
     """Keep a scored text in the review queue (blocking: call it from a thread); returns the item id."""
     store = store_of(request)
-    features = scorer.features
+    compiled = scorer.compiled
     return _stored(lambda: store.queue(
-        text, result.model_dump(), features=bag(features, text), vocabulary=vocabulary_fingerprint(features),
+        text, result.model_dump(), features=bag(compiled, text), vocabulary=vocabulary_fingerprint(compiled),
         actor=actor_of(request).name, request_id=_request_id(request)))
 
 

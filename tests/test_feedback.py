@@ -42,15 +42,25 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _tiny_model():
+    """A model of another vocabulary."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    pipe = Pipeline([("features", RiskFeatures(min_df=1)), ("clf", LogisticRegression())])
+    return Scorer(pipe.fit(["курьер 5000 в день", "бухгалтер в ТОО"], ["drug_courier", "legit_job"]), {}).compiled
+
+
 def test_feature_bags_rebuild_the_model_rows(scorer):
-    features = scorer.features
+    compiled, features = scorer.compiled, scorer.pipeline.named_steps["features"]
     texts = written_examples()["text"].tolist()[::40] + ["", "🙂 k u r ь e r", "Нужен кур'ер 5000₽ в день"]
-    rebuilt = rows(features, [json.loads(json.dumps(bag(features, t))) for t in texts])  # through JSON, as stored
+    rebuilt = rows(compiled, [json.loads(json.dumps(bag(compiled, t))) for t in texts])  # through JSON, as stored
     assert abs(rebuilt - features.transform(texts)).max() < 1e-12
-    assert vocabulary_fingerprint(features) == vocabulary_fingerprint(features)
-    other = RiskFeatures(min_df=1).fit(["курьер 5000 в день", "бухгалтер в ТОО"])
-    assert vocabulary_fingerprint(other) != vocabulary_fingerprint(features)
-    assert all(isinstance(j, int) for j, _ in bag(features, texts[0])["w"])  # ids, not the n-grams themselves
+    assert vocabulary_fingerprint(compiled) == vocabulary_fingerprint(Scorer(scorer.pipeline, scorer.card).compiled)
+    assert vocabulary_fingerprint(_tiny_model()) != vocabulary_fingerprint(compiled)
+    assert all(isinstance(j, int) for j, _ in bag(compiled, texts[0])["w"])  # ids, not the n-grams themselves
+    with pytest.raises(ValueError, match="indicator columns"):
+        rows(compiled, [dict(bag(compiled, texts[0]), d=[0.0])])
 
 
 def _queue_and_judge(scorer, url: str, store_text: bool) -> list[dict]:
@@ -121,7 +131,7 @@ def test_bags_of_another_vocabulary_are_not_read(scorer, model_dir, tmp_path):
     url = f"sqlite:///{tmp_path / 'review.db'}"
     store = Store(url)
     text = "Курьер, 5000 в день, пиши в лс"
-    other = RiskFeatures(min_df=1).fit(["курьер 5000 в день", "бухгалтер в ТОО"])
+    other = _tiny_model()
     item = store.queue(text, scorer.score([text])[0].model_dump(), features=bag(other, text),
                        vocabulary=vocabulary_fingerprint(other), actor="t")
     store.set_verdict(item, "not_bait", None, None, "alice")

@@ -28,8 +28,8 @@ def _result(scorer, text: str, id_=None) -> dict:
 
 
 def _queue(store: Store, scorer, text: str, id_=None) -> int:
-    return store.queue(text, _result(scorer, text, id_), features=bag(scorer.features, text),
-                       vocabulary=vocabulary_fingerprint(scorer.features), actor="tester")
+    return store.queue(text, _result(scorer, text, id_), features=bag(scorer.compiled, text),
+                       vocabulary=vocabulary_fingerprint(scorer.compiled), actor="tester")
 
 
 def test_migrations_build_the_schema_the_models_describe(store_url):

@@ -108,7 +108,8 @@ def _refit(url, rows, out_dir, base_model, user_files, cv_folds, dev, log) -> di
     started = time.perf_counter()
     pipeline, base_card = load_model(base_model)
     features = pipeline.named_steps["features"]
-    vocabulary = vocabulary_fingerprint(features)
+    compiled = Scorer(pipeline, base_card).compiled  # what the server took the bags with
+    vocabulary = vocabulary_fingerprint(compiled)
     used = [r for r in rows if r.text is not None or (r.vocabulary == vocabulary and r.features)]
     skipped = {"other_vocabulary": len(rows) - len(used)}
     if skipped["other_vocabulary"]:
@@ -126,7 +127,7 @@ def _refit(url, rows, out_dir, base_model, user_files, cv_folds, dev, log) -> di
     texts = corpus["text"].tolist() + [r.text for r in with_text]
     log(f"refitting on the vocabulary of {base_card.get('version')}: {len(corpus)} corpus rows, "
         f"{len(with_text)} verdicts with text, {len(bags)} from feature bags")
-    X = sp.vstack([features.transform(texts), bag_rows(features, [r.features for r in bags])], format="csr")
+    X = sp.vstack([features.transform(texts), bag_rows(compiled, [r.features for r in bags])], format="csr")
     labels = np.asarray(corpus["label"].tolist() + [r.label for r in with_text] + [r.label for r in bags])
     kinds = np.asarray(corpus["kind"].tolist() + ["feedback"] * len(used))
     text_groups = near_duplicate_groups(texts)  # a bag has no text: each is its own group
