@@ -9,7 +9,11 @@ DEVARG := $(if $(wildcard $(DEV)),--dev $(DEV),)
 
 EMSCAD := ../shared/data/emscad
 
-.PHONY: install train run test evaluate bench robustness loadtest clean
+# what the tests start for themselves: a PostgreSQL server and a headless Chromium with its driver (Debian's)
+TEST_DEBS := postgresql chromium chromium-driver fonts-dejavu-core
+SOAK      ?= 60
+
+.PHONY: install train run test test-deps evaluate bench robustness loadtest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +33,21 @@ train: $(STAMP)
 run: $(STAMP) $(MODEL)
 	$(BIN)/adrisk serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP) $(MODEL)
-	$(BIN)/python -m pytest
+# installs only what is missing, so a repeated `make test` asks apt nothing
+test-deps:
+	@missing=""; for deb in $(TEST_DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$deb 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$deb"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing for the tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	      --no-install-recommends $$missing >/dev/null; } \
+	  || echo "adrisk: warning: could not install$$missing; the tests that need them will say so and be skipped"; \
+	fi
+
+test: $(STAMP) $(MODEL) test-deps
+	ADRISK_SOAK_SECONDS=$(SOAK) $(BIN)/python -m pytest
 
 evaluate: $(STAMP) $(MODEL)
 	$(BIN)/python tests/bench/evaluate.py $(DEV) $(EMSCAD)

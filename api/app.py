@@ -1,5 +1,6 @@
-"""The HTTP API: POST /score, POST /score/batch, POST /indicators, GET /health, GET /model, GET /metrics, and
-/docs (Swagger UI served from the package's own files, so it works offline).
+"""The HTTP API: POST /score, POST /score/batch, POST /indicators, GET /health, GET /model, GET /metrics,
+/docs (Swagger UI served from the package's own files, so it works offline); the review routes (api.review),
+model reload (api.reload) and the moderators' page at / (api.web).
 
 >>> from fastapi.testclient import TestClient
 >>> with TestClient(create_app()) as client:
@@ -11,7 +12,6 @@ from __future__ import annotations
 import gc
 import logging
 import re
-import secrets
 import time
 import warnings
 from contextlib import asynccontextmanager
@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import orjson
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, StrictStr
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from classifier.artifact import ModelError
@@ -33,6 +34,9 @@ from classifier.indicators import find_indicators
 from classifier.result import Indicator, Result
 from classifier.scorer import Scorer
 
+from . import reload as reloading
+from . import review, web
+from .auth import check_api_key
 from .metrics import Metrics
 from .middleware import BodyLimitAndRequestId
 from .settings import ApiSettings
@@ -76,13 +80,6 @@ async def get_scorer(request: Request) -> Scorer:
 
 async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
-
-
-async def check_api_key(request: Request) -> None:
-    expected = request.app.state.settings.api_key
-    if expected and request.url.path != "/health" and not secrets.compare_digest(
-            request.headers.get("x-api-key", "").encode(), expected.encode()):  # bytes: any characters compare
-        raise HTTPException(401, "missing or wrong X-API-Key header")
 
 
 async def require_json(request: Request) -> None:
@@ -130,7 +127,11 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         # the collector's full passes, each of which otherwise stalls every request for about 120 ms
         gc.collect()
         gc.freeze()
+        sighup = app.state.reloader.install_sighup()
         yield
+        if sighup:
+            app.state.reloader.remove_sighup()
+        app.state.store.close()
 
     app = FastAPI(title="adrisk", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Scores job ads and recruitment messages for drug-courier and scam recruitment bait.",
@@ -147,9 +148,11 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
     app.add_route("/docs", docs, include_in_schema=False)  # a plain route, open like /openapi.json
     app.state.settings = settings
     app.state.warnings = []
+    app.state.store = review.LazyStore(settings.store_url, settings.store_text)
+    app.state.reloader = reloading.Reloader(app)
     app.add_middleware(BodyLimitAndRequestId, max_bytes=settings.max_body_bytes, observe=metrics.observe_request)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["*"])
 
     @app.exception_handler(RequestValidationError)
@@ -171,15 +174,19 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
 
     # Results are built by the scorer from its own numbers, so they are serialized straight to JSON (orjson)
     # instead of being validated again by pydantic: that took longer than scoring. The schema stays Result.
-    @app.post("/score", response_model=Result, **json_body)
-    async def score(req: ScoreRequest, scorer: ScorerDep, settings: SettingsDep) -> Response:
-        """Score one text: score, risk band, category, probabilities, reasons, lowering phrases and flags."""
+    @app.post("/score", response_model=review.QueuedResult, **json_body)
+    async def score(req: ScoreRequest, scorer: ScorerDep, settings: SettingsDep, request: Request,
+                    queue: bool = Query(False, description="Also keep it in the review queue (`item_id`).")) -> Response:
+        """Score one text: score, risk band, category, probabilities, reasons, lowering phrases, flags and
+        indicators; with queue=true also keep it in the review queue."""
         _check_lengths([req], settings)
         started = time.perf_counter()
         result = scorer.records([req.text], ids=[req.id], explain=True)[0]
         metrics.observe_scores([result["risk"]], time.perf_counter() - started)
         if settings.log_text:
             log.info("text=%r score=%.3f", req.text[:200], result["score"])
+        result["item_id"] = await run_in_threadpool(review.queue_result, request, scorer, req.text, result) \
+            if queue else None
         return Response(orjson.dumps(result), media_type="application/json")
 
     @app.post("/score/batch", response_model=BatchResponse, **json_body)
@@ -222,6 +229,10 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         body, content_type = metrics.render()
         return PlainTextResponse(body, media_type=content_type)
 
+    app.include_router(review.router)
+    app.include_router(reloading.router)
+    app.include_router(web.router)
+    web.mount_static(app)
     return app
 
 

@@ -74,13 +74,19 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
           prior: Optional[float] = typer.Option(None, "--prior", help="Share of bait in the traffic you will score "
                                                 "(calibration and bands; default: the project's assumption, 0.15, "
                                                 "or your data's own share with --only-data)."),
-          force: bool = typer.Option(False, "--force", help="Replace the model already in the output folder.")):
+          force: bool = typer.Option(False, "--force", help="Replace the model already in the output folder."),
+          feedback: Optional[str] = typer.Option(None, "--feedback", help="A review store (database URL or SQLite "
+                                                 "file): also learn from its moderators' verdicts, into a new folder."),
+          model: Optional[Path] = typer.Option(None, "--model", "-m", envvar="ADRISK_MODEL", help="With --feedback: "
+                                               "the model whose vocabulary the stored features use (default: models/).")):
     """Train a model and write it with its card. Trains on the project corpus plus your labelled files (or
     those alone with --only-data); refuses to replace an existing model without --force."""
     from classifier.artifact import CARD_FILE, MODEL_FILE
     from training.corpus import DataError
     from training.train import train as run
 
+    if feedback:
+        return _train_from_feedback(feedback, data, out, model, dev, only_data, folds, tune)
     target = Path(out or default_model_dir())
     if not force and any((target / f).exists() for f in (CARD_FILE, MODEL_FILE)):
         _fail(f"{target} already holds a model; give --force to replace it, or --out for another folder")
@@ -91,6 +97,26 @@ def train(data: list[Path] = typer.Option([], "--data", "-d", help="Labelled CSV
     except (DataError, ValueError) as e:
         _fail(str(e))
     typer.echo(f"model {card['version']} written to {target} in {card['train_seconds']} s", err=True)
+
+
+def _train_from_feedback(url, data, out, model, dev, only_data, folds, tune) -> None:
+    from training.corpus import DataError
+    from training.feedback import default_out_dir, store_url, train_from_feedback
+
+    if only_data or tune:
+        _fail("--feedback trains on the project corpus plus the verdicts: --only-data and --tune do not apply")
+    served = (model or default_model_dir()).resolve()
+    out = (out or default_out_dir(served)).resolve()
+    if out == served or (out / "card.json").exists():
+        _fail(f"{out} holds a model already: retraining from feedback never writes over one (give a new --out)")
+    try:
+        card = train_from_feedback(store_url(url), out, model or default_model_dir(), data, folds, dev,
+                                   log=lambda m: typer.echo(m, err=True))
+    except (DataError, ModelError, ValueError) as e:
+        _fail(str(e))
+    used = card["feedback"]["verdicts_used"]
+    typer.echo(f"model {card['version']} ({used} verdicts, {card['feedback']['mode'].replace('_', ' ')}) written to "
+               f"{out} in {card['train_seconds']} s; serve it with ADRISK_MODEL={out} (or POST /admin/reload)", err=True)
 
 
 @app.command()
@@ -245,12 +271,19 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
 
     import uvicorn
 
+    from pydantic import ValidationError
+
+    from .settings import ApiSettings
+
     workers = workers or len(os.sched_getaffinity(0))
 
     if model:
         os.environ["ADRISK_MODEL"] = str(model)
     try:
+        ApiSettings()  # a bad ADRISK_* setting is one line here, not a traceback from every worker
         _scorer(model, card_warnings=True)
+    except ValidationError as e:
+        _fail("; ".join(f"{'.'.join(map(str, err['loc'])) or 'settings'}: {err['msg']}" for err in e.errors()))
     except ModelError as e:
         _fail(str(e))
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)  # our request log (with request ids) beside uvicorn's

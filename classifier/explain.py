@@ -33,6 +33,7 @@ _KEEP_AT_EDGE = frozenset("@#$%+№₸₽€£¥")
 _TRIM_CATEGORIES = frozenset({"Ps", "Pe", "Pi", "Pf", "Pd", "Po", "Zs", "Zl", "Zp", "Cc", "Cf", "So", "Sk", "Mn", "Me"})
 TOP = 5
 SHARE_OF_BEST = 0.2  # words below this share of the strongest one are not shown
+MIN_WEIGHT = 0.1  # nor words that move the decision by less than this (log-odds): noise such as «в»
 
 
 class Unit(NamedTuple):
@@ -79,11 +80,11 @@ def _joinable(gap: str) -> bool:
 def _phrases(text: str, units: Units, sign: float, top: int) -> list[Reason]:
     signed = sign * units.weights
     best = float(signed.max()) if len(signed) else 0.0
-    if best <= 0:
+    if best < MIN_WEIGHT:
         return []
     phrases: list[list] = []
     last = -2
-    for i in np.flatnonzero(signed >= SHARE_OF_BEST * best).tolist():
+    for i in np.flatnonzero(signed >= max(SHARE_OF_BEST * best, MIN_WEIGHT)).tolist():
         a, b = _trim(text, int(units.starts[i]), int(units.ends[i]))
         w = float(signed[i])
         if phrases and last == i - 1 and _joinable(text[phrases[-1][1]:a]):

@@ -42,3 +42,22 @@ def choose_bands(scores, y, prevalence: float, precision: float = 0.95, recall: 
 
     return {"medium": quality(medium), "high": quality(high), "prevalence": prevalence,
             "target": {"high_precision": precision, "medium_recall": recall}}
+
+
+def calibrated(oof: np.ndarray, calibration: dict) -> np.ndarray:
+    """Scores after the card's Platt scaling (as the scorer applies it to P(bait))."""
+    z = np.log(np.clip(oof, 1e-9, 1 - 1e-9) / np.clip(1 - oof, 1e-9, None))
+    return 1.0 / (1.0 + np.exp(-(calibration["a"] * z + calibration["b"])))
+
+
+def calibration_and_bands(oof: np.ndarray, y: np.ndarray, s) -> tuple[dict, dict]:
+    """(calibration, thresholds) for a card, from out-of-fold scores and Settings s: Platt scaling shifted to
+    s.target_prevalence (the data's own share when None), and bands chosen at that share unless s fixes them."""
+    from .fit import fit_platt
+
+    calibration = fit_platt(oof, y, s.target_prevalence)
+    prevalence = s.target_prevalence or float(np.mean(y))
+    bands = choose_bands(calibrated(oof, calibration), y, prevalence, s.high_precision, s.medium_recall)
+    return calibration, {"medium": s.medium if s.medium is not None else bands["medium"]["threshold"],
+                         "high": s.high if s.high is not None else bands["high"]["threshold"],
+                         "cross_validated": bands}

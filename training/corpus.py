@@ -83,9 +83,12 @@ def generated_examples(seeds_dir: Path = SEEDS_DIR, per_label: int = 250, seed: 
 
 
 def build_corpus(user_files: list[str | Path] = (), seeds_dir: Path = SEEDS_DIR, per_label: int = 250,
-                 include_project: bool = True, text_field: str = "text", label_field: str = "label") -> pd.DataFrame:
-    """Project corpus plus user files, exact duplicates dropped (first occurrence wins)."""
-    frames = [written_examples(seeds_dir), generated_examples(seeds_dir, per_label)] if include_project else []
+                 include_project: bool = True, text_field: str = "text", label_field: str = "label",
+                 overrides: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Project corpus plus user files, exact duplicates dropped (first occurrence wins). Rows of overrides
+    (moderators' verdicts) come first, so their label wins over any other row with the same text."""
+    frames = [overrides] if overrides is not None and len(overrides) else []
+    frames += [written_examples(seeds_dir), generated_examples(seeds_dir, per_label)] if include_project else []
     frames += [read_labelled(p, "user", text_field, label_field) for p in user_files]
     if not frames:
         raise DataError("no training data: give --data FILE or keep the project corpus")

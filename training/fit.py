@@ -86,13 +86,24 @@ def cross_validate(corpus: pd.DataFrame, s: Settings, folds: int = 5, n_jobs: in
     for (_, test_idx), scores in zip(splits, fold_scores):
         oof[test_idx] = scores
     metrics = report(np.asarray(labels), oof)
-    user = (corpus["kind"] == "user").to_numpy()
-    if user.any() and not user.all():  # how the model does on the user's own rows, held out the same way
-        metrics["user_rows"] = report(np.asarray(labels)[user], oof[user])
+    metrics.update(rows_of_kinds(np.asarray(labels), oof, corpus["kind"].to_numpy()))
     metrics["folds"] = folds
     metrics["grouping"] = GROUPING
     metrics["groups"] = int(len(np.unique(groups)))
     return metrics, oof, final
+
+
+def rows_of_kinds(labels: np.ndarray, oof: np.ndarray, kinds: np.ndarray) -> dict:
+    """How the model does, held out, on the user's own rows and on moderators' verdicts (when some are there)."""
+    out = {}
+    for kind in ("user", "feedback"):
+        rows = kinds == kind
+        if rows.any() and not rows.all():
+            try:
+                out[f"{kind}_rows"] = report(labels[rows], oof[rows])
+            except ValueError as e:  # one class only among them
+                out[f"{kind}_rows"] = {"skipped": str(e)}
+    return out
 
 
 def fit_platt(scores: np.ndarray, y: np.ndarray, prevalence: float | None) -> dict:

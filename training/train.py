@@ -15,8 +15,8 @@ from classifier.result import POSITIVE
 from classifier.scorer import Scorer
 
 from .corpus import build_corpus, read_labelled
-from .bands import choose_bands
-from .fit import GROUPING, build_pipeline, corpus_fingerprint, counts, cross_validate, fit_platt
+from .bands import calibration_and_bands
+from .fit import GROUPING, build_pipeline, corpus_fingerprint, counts, cross_validate
 from .metrics import band_quality, report
 from .settings import ASSUMED_BAIT_SHARE, TUNED_C, Settings
 
@@ -57,11 +57,6 @@ def _tune(corpus: pd.DataFrame, s: Settings, folds: int, log):
     return replace(s, C=best[0]), best[1]
 
 
-def _calibrated(oof: np.ndarray, calibration: dict) -> np.ndarray:
-    z = np.log(np.clip(oof, 1e-9, 1 - 1e-9) / np.clip(1 - oof, 1e-9, None))
-    return 1.0 / (1.0 + np.exp(-(calibration["a"] * z + calibration["b"])))
-
-
 def _how_chosen(s: Settings, tuned: dict | None, prevalence: float | None, project_corpus: bool) -> dict:
     """In words, where each setting that shapes the scores came from (for the card)."""
     if tuned:
@@ -100,13 +95,15 @@ def small_data_warnings(corpus: pd.DataFrame, custom: bool, cv: dict) -> list[st
 
 def train(user_files=(), out_dir: Path | None = None, settings: Settings | None = None, dev: Path | None = None,
           project_corpus: bool = True, cv_folds: int = 3, log=print, text_field: str = "text",
-          label_field: str = "label", tune: bool = False, prior: float | None = None) -> dict:
+          label_field: str = "label", tune: bool = False, prior: float | None = None,
+          overrides: pd.DataFrame | None = None, card_extra: dict | None = None) -> dict:
     """Train, validate and save a model; returns its card.
 
     Calibration: Platt scaling on the out-of-fold scores, shifted to `prior` (default: the project's assumed
     share of bait in real traffic; trained on user files alone, their own share). Risk bands: from the same
     out-of-fold scores at that share. With tune, C is chosen among TUNE_C by cross-validated PR-AUC. No
-    setting is chosen on `dev`: its report goes into the card as information."""
+    setting is chosen on `dev`: its report goes into the card as information. Rows of overrides (text,
+    label, lang, kind, source) win over corpus rows with the same text; card_extra goes into the card."""
     s = settings or (Settings() if project_corpus else Settings(target_prevalence=None))
     if prior is not None:
         if not 0 < prior < 1:
@@ -114,7 +111,7 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
         s = replace(s, target_prevalence=prior)
     started = time.perf_counter()
     corpus = build_corpus(user_files, per_label=s.generated_per_label, include_project=project_corpus,
-                          text_field=text_field, label_field=label_field)
+                          text_field=text_field, label_field=label_field, overrides=overrides)
     log(f"corpus: {len(corpus)} examples ({', '.join(f'{k} {v}' for k, v in counts(corpus)['by_label'].items())})")
     y = np.isin(corpus["label"].to_numpy(), list(POSITIVE)).astype(int)
     pipeline, tuned = None, None
@@ -127,14 +124,12 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
             cv, oof, pipeline = cross_validate(corpus, s, cv_folds)
         log(f"cross-validation ({cv_folds} folds, {GROUPING}): ROC-AUC {cv.get('roc_auc', float('nan')):.4f}"
             f" PR-AUC {cv.get('pr_auc', float('nan')):.4f}")
-        if "user_rows" in cv and "roc_auc" in cv["user_rows"]:
-            log(f"  on your rows alone: ROC-AUC {cv['user_rows']['roc_auc']:.4f} PR-AUC {cv['user_rows']['pr_auc']:.4f}")
-        calibration = fit_platt(oof, y, s.target_prevalence)
-        prevalence = s.target_prevalence or float(y.mean())
-        bands = choose_bands(_calibrated(oof, calibration), y, prevalence, s.high_precision, s.medium_recall)
-        thresholds = {"medium": s.medium if s.medium is not None else bands["medium"]["threshold"],
-                      "high": s.high if s.high is not None else bands["high"]["threshold"],
-                      "cross_validated": bands}
+        for kind, name in (("user", "your rows"), ("feedback", "moderators' verdicts")):
+            if "roc_auc" in cv.get(f"{kind}_rows", {}):
+                rows = cv[f"{kind}_rows"]
+                log(f"  on {name} alone: ROC-AUC {rows['roc_auc']:.4f} PR-AUC {rows['pr_auc']:.4f}")
+        calibration, thresholds = calibration_and_bands(oof, y, s)
+        bands, prevalence = thresholds["cross_validated"], thresholds["cross_validated"]["prevalence"]
         log(f"bands at {prevalence:.0%} bait: medium >= {thresholds['medium']:g} "
             f"(recall {bands['medium']['recall']:.3f}), high >= {thresholds['high']:g} "
             f"(precision {bands['high']['precision']:.3f})")
@@ -160,6 +155,7 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
         "cross_validation": cv,
         "versions": _versions(),
         "warnings": warnings,
+        **(card_extra or {}),
     }
     if dev and Path(dev).exists():
         card["dev_report"] = evaluate_file(Scorer(pipeline, card), Path(dev))

@@ -1,0 +1,98 @@
+"""The moderators' page at `/`: check a text, work through the review queue by keyboard, read the model card.
+
+Server-rendered (Jinja2) fragments swapped in by htmx; every asset is served from `static/`, nothing from
+elsewhere. The fragments under `/ui/` take the same key as the API (the page sends it from its key field).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ..review import (ItemId, VerdictIn, _stored, get_item, queue_page, queue_result, record_verdict, retract_verdict,
+                      store_of)
+from .render import segments
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals["segments"] = segments
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 20
+CHANGED = {"HX-Trigger": "verdict-changed"}  # the page then fetches the counts afresh
+
+
+def mount_static(app) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+def _render(request: Request, name: str, status_code: int = 200, headers: dict | None = None, **context):
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
+
+
+@router.get("/", response_class=HTMLResponse)
+def page(request: Request):
+    settings = request.app.state.settings
+    return _render(request, "index.html", keys_required=bool(settings.api_key or settings.moderators),
+                   max_chars=settings.max_text_chars)
+
+
+@router.post("/ui/score", response_class=HTMLResponse)
+async def ui_score(request: Request):
+    form = await request.form()
+    text, queue = str(form.get("text", "")), form.get("queue") in ("on", "true", "1")
+    settings, scorer = request.app.state.settings, request.app.state.scorer
+    if len(text) > settings.max_text_chars:
+        raise HTTPException(413, f"text is {len(text)} characters; the limit is {settings.max_text_chars}")
+    result = scorer.score([text])[0]
+    item_id = await run_in_threadpool(queue_result, request, scorer, text, result) if queue else None
+    return _render(request, "_result.html", text=text, r=result.model_dump(), item_id=item_id,
+                   thresholds={"medium": scorer.medium, "high": scorer.high})
+
+
+@router.get("/ui/queue", response_class=HTMLResponse)
+def ui_queue(request: Request, status: str = "pending", risk: str | None = None, cursor: str | None = None):
+    if status not in ("pending", "bait", "not_bait", "unsure", "reviewed", "all"):
+        raise HTTPException(422, f"status {status!r}: use pending, bait, not_bait, unsure, reviewed or all")
+    items, next_cursor = queue_page(request, status, risk, PAGE_SIZE, cursor)
+    counts = _stored(store_of(request).counts) if not cursor else None
+    return _render(request, "_queue.html", items=items, next_cursor=next_cursor, counts=counts, status=status,
+                   risk=risk or "", more=bool(cursor))
+
+
+@router.post("/ui/items/{item_id}/verdict", response_class=HTMLResponse)
+async def ui_verdict(request: Request, item_id: ItemId):
+    form = await request.form()
+    fields = {k: str(v) for k, v in form.items() if str(v) != ""}
+    try:
+        body = VerdictIn(**fields)
+    except ValidationError as e:
+        raise HTTPException(422, "; ".join(err["msg"] for err in e.errors())) from None
+    await run_in_threadpool(record_verdict, request, item_id, body)
+    item = await run_in_threadpool(get_item, request, item_id)
+    return _render(request, "_item.html", item=item, headers=CHANGED)
+
+
+@router.delete("/ui/items/{item_id}/verdict", response_class=HTMLResponse)
+def ui_retract(request: Request, item_id: ItemId):
+    retract_verdict(request, item_id)
+    return _render(request, "_item.html", item=get_item(request, item_id), headers=CHANGED)
+
+
+@router.get("/ui/counts", response_class=HTMLResponse)
+def ui_counts(request: Request):
+    return _render(request, "_counts.html", counts=_stored(store_of(request).counts))
+
+
+@router.get("/ui/model", response_class=HTMLResponse)
+def ui_model(request: Request):
+    scorer = request.app.state.scorer
+    card = scorer.card
+    return _render(request, "_card.html", card=card, version=scorer.version,
+                   thresholds={"medium": scorer.medium, "high": scorer.high},
+                   card_json=json.dumps(card, ensure_ascii=False, indent=2))

@@ -1,0 +1,182 @@
+"""The review routes through the app: queueing, the queue, verdicts and their errors, keys, the export."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import ApiSettings
+from training.corpus import read_labelled
+
+BAIT = "Нужен закладчик, 20 000 ₸ в день, пиши в лс"
+LEGIT = "Бухгалтер в ТОО «Арай», пятидневка, оклад 300 000 ₸"
+
+
+@pytest.fixture()
+def review(scorer, tmp_path):
+    def make(**settings):
+        app = create_app(ApiSettings(database_url=f"sqlite:///{tmp_path / 'review.db'}", **settings), scorer=scorer)
+        return TestClient(app, raise_server_exceptions=False)
+    return make
+
+
+def test_score_with_queue_keeps_an_item(review):
+    with review() as c:
+        plain = c.post("/score", json={"text": BAIT}).json()
+        assert plain["item_id"] is None
+        body = c.post("/score?queue=true", json={"text": BAIT, "id": "post-9"}).json()
+        assert isinstance(body["item_id"], int) and body["score"] == plain["score"]
+        items = c.get("/queue").json()
+        assert items["next_cursor"] is None
+        [item] = items["items"]
+        assert item["item_id"] == body["item_id"] and item["external_id"] == "post-9"
+        assert item["model_version"] == body["model_version"] and item["status"] == "pending"
+        assert item["text"] is None and item["reasons"][0].keys() == {"start", "end", "weight"}
+
+
+def test_queue_pages_with_a_cursor_and_filters(review):
+    with review() as c:
+        ids = [c.post("/score?queue=true", json={"text": f"{BAIT} #{i}" if i % 2 else f"{LEGIT} #{i}"}).json()["item_id"]
+               for i in range(7)]
+        seen, cursor = [], None
+        while True:
+            page = c.get("/queue", params={"limit": 3, **({"cursor": cursor} if cursor else {})}).json()
+            seen += [i["item_id"] for i in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert sorted(seen) == sorted(ids)
+        high = c.get("/queue", params={"risk": "high"}).json()["items"]
+        assert high and {i["risk"] for i in high} == {"high"}
+        assert c.get("/queue", params={"status": "bait"}).json()["items"] == []
+
+
+def test_verdict_flow_and_unlearn(review):
+    with review() as c:
+        item = c.post("/score?queue=true", json={"text": BAIT}).json()["item_id"]
+        r = c.post(f"/items/{item}/verdict", json={"verdict": "bait", "category": "drug_courier", "note": "shop"})
+        assert r.status_code == 201 and r.json()["status"] == "bait"
+        assert r.json()["verdict"]["moderator"] == "anonymous"  # no key configured: local use
+        c.post(f"/items/{item}/verdict", json={"verdict": "not_bait"})
+        got = c.get(f"/items/{item}").json()
+        assert got["status"] == "not_bait" and len(got["history"]) == 2
+        assert c.get("/queue", params={"status": "reviewed"}).json()["items"][0]["item_id"] == item
+        r = c.delete(f"/items/{item}/verdict")
+        assert r.status_code == 200 and r.json()["status"] == "pending"
+        assert c.delete(f"/items/{item}/verdict").status_code == 404
+        assert [a["action"] for a in c.get(f"/items/{item}").json()["audit"]] == [
+            "queued", "verdict", "verdict", "retract"]
+
+
+@pytest.mark.parametrize("body,reason", [
+    ({}, "Field required"),
+    ({"verdict": "spam"}, "Input should be 'bait', 'not_bait' or 'unsure'"),
+    ({"verdict": "bait", "category": "legit_job"}, "contradicts verdict bait"),
+    ({"verdict": "not_bait", "category": "drug_courier"}, "contradicts verdict not_bait"),
+    ({"verdict": "bait", "category": "pizza"}, "Input should be"),
+    ({"verdict": "bait", "note": "x" * 2001}, "at most 2000 characters"),
+    ({"verdict": "bait", "moderator": "mallory"}, "Extra inputs are not permitted"),
+    ({"verdict": 1}, "Input should be"),
+    ([], "valid dictionary"),
+])
+def test_a_bad_verdict_body_is_422_with_a_reason(review, body, reason):
+    with review() as c:
+        item = c.post("/score?queue=true", json={"text": BAIT}).json()["item_id"]
+        r = c.post(f"/items/{item}/verdict", json=body)
+        assert r.status_code == 422
+        assert reason in json.dumps(r.json()["detail"], ensure_ascii=False)
+        assert c.get(f"/items/{item}").json()["history"] == []  # nothing was written
+
+
+def test_bad_requests_to_the_review_routes(review):
+    with review() as c:
+        assert c.post("/items/999/verdict", json={"verdict": "bait"}).status_code == 404
+        assert c.post("/items/0/verdict", json={"verdict": "bait"}).status_code == 422
+        assert c.post(f"/items/{2**70}/verdict", json={"verdict": "bait"}).status_code == 422
+        r = c.post("/items/1/verdict", content=b'{"verdict": "ba', headers={"content-type": "application/json"})
+        assert r.status_code == 422
+        for params in ({"cursor": "garbage"}, {"risk": "severe"}, {"status": "done"}, {"limit": 0}):
+            r = c.get("/queue", params=params)
+            assert r.status_code == 422 and r.json()["detail"], params
+
+
+def test_keys_name_the_moderator_and_guard_writes(review):
+    with review(api_key="admin-key", moderator_keys="alice:alice-key,bob:bob-key") as c:
+        assert c.post("/score?queue=true", json={"text": BAIT}).status_code == 401
+        item = c.post("/score?queue=true", json={"text": BAIT}, headers={"X-API-Key": "alice-key"}).json()["item_id"]
+        assert c.post(f"/items/{item}/verdict", json={"verdict": "bait"}).status_code == 401
+        assert c.post(f"/items/{item}/verdict", json={"verdict": "bait"},
+                      headers={"X-API-Key": "wrong"}).status_code == 401
+        c.post(f"/items/{item}/verdict", json={"verdict": "bait"}, headers={"X-API-Key": "bob-key"})
+        c.post(f"/items/{item}/verdict", json={"verdict": "unsure"}, headers={"X-API-Key": "admin-key"})
+        got = c.get(f"/items/{item}", headers={"X-API-Key": "alice-key"}).json()
+        assert [a["actor"] for a in got["audit"]] == ["alice", "bob", "admin"]
+        assert c.get("/queue").status_code == 401 and c.get("/feedback/export").status_code == 401
+        assert c.post("/admin/reload", headers={"X-API-Key": "bob-key"}).status_code == 403
+        assert c.get("/").status_code == 200 and c.get("/health").status_code == 200  # the page shell is open
+
+
+def test_moderator_keys_alone_keep_admin_routes_shut(review):
+    with review(moderator_keys="alice:alice-key") as c:
+        r = c.post("/admin/reload", headers={"X-API-Key": "alice-key"})
+        assert r.status_code == 403 and "ADRISK_API_KEY" in r.json()["detail"]
+
+
+def test_export_is_what_train_data_reads(review, tmp_path):
+    with review(store_text=True) as c:
+        a = c.post("/score?queue=true", json={"text": BAIT}).json()["item_id"]
+        b = c.post("/score?queue=true", json={"text": LEGIT}).json()["item_id"]
+        u = c.post("/score?queue=true", json={"text": "пиши в лс"}).json()["item_id"]
+        c.post(f"/items/{a}/verdict", json={"verdict": "not_bait", "category": "legit_job"})
+        c.post(f"/items/{b}/verdict", json={"verdict": "bait"})
+        c.post(f"/items/{u}/verdict", json={"verdict": "unsure"})
+        r = c.get("/feedback/export")
+        assert r.status_code == 200 and r.headers["x-adrisk-without-text"] == "0"
+        assert r.headers["content-type"].startswith("application/x-ndjson")
+    path = tmp_path / "feedback.jsonl"
+    path.write_text(r.text, encoding="utf-8")
+    frame = read_labelled(path)
+    assert dict(zip(frame["text"], frame["label"])) == {BAIT: "legit_job", LEGIT: "scam_recruitment"}
+
+
+def test_the_store_opens_only_when_used(scorer, tmp_path):
+    with TestClient(create_app(ApiSettings(data_dir=tmp_path / "d"), scorer=scorer)) as c:
+        c.post("/score", json={"text": BAIT})
+        assert not (tmp_path / "d").exists()
+        c.post("/score?queue=true", json={"text": BAIT})
+        assert (tmp_path / "d" / "adrisk.db").exists()
+
+
+def test_an_unreachable_database_is_a_503_not_a_traceback(scorer):
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
+    with TestClient(create_app(ApiSettings(database_url=url), scorer=scorer), raise_server_exceptions=False) as c:
+        r = c.post("/score?queue=true", json={"text": BAIT})
+        assert r.status_code == 503 and "Traceback" not in r.text and "nobody" not in r.text
+        assert c.post("/score", json={"text": BAIT}).status_code == 200  # scoring does not need the store
+
+
+def test_moderator_key_settings_are_checked():
+    from pydantic import ValidationError
+
+    assert ApiSettings(moderator_keys="alice:k1, bob:k2").moderators == {"alice": "k1", "bob": "k2"}
+    for bad in ("just-a-secret", "alice:k1,alice:k2", "alice:same,bob:same", ":k"):
+        with pytest.raises(ValidationError) as e:
+            ApiSettings(moderator_keys=bad)
+        assert "just-a-secret" not in str(e.value) and "same" not in str(e.value)  # a key is never echoed
+    with pytest.raises(ValidationError):
+        ApiSettings(api_key="k1", moderator_keys="alice:k1")
+
+
+def test_serve_refuses_bad_key_settings_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    adrisk = str(Path(sys.executable).parent / "adrisk")
+    done = subprocess.run([adrisk, "serve", "--port", "1"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "ADRISK_MODERATOR_KEYS": "supersecret-value"})
+    assert done.returncode == 2 and done.stderr.startswith("adrisk: ") and done.stderr.count("\n") == 1
+    assert "not name:key" in done.stderr and "supersecret" not in done.stderr
