@@ -9,11 +9,27 @@ DEVARG := $(if $(wildcard $(DEV)),--dev $(DEV),)
 
 EMSCAD := ../shared/data/emscad
 
-# what the tests start for themselves: a PostgreSQL server and a headless Chromium with its driver (Debian's)
-TEST_DEBS := postgresql chromium chromium-driver fonts-dejavu-core
-SOAK      ?= 60
+# what the tests start for themselves: a PostgreSQL server and a headless Chromium with its driver (Debian's);
+# what the benchmarks load the API with: wrk
+TEST_DEBS  := postgresql chromium chromium-driver fonts-dejavu-core
+BENCH_DEBS := wrk
+SOAK       ?= 60
 
-.PHONY: install train run test test-deps evaluate bench robustness loadtest clean
+# $(call apt,PACKAGES,WHAT): install the Debian packages that are missing (none: apt is not asked at all)
+define apt
+	@missing=""; for deb in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$deb 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$deb"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing for $(2)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	      --no-install-recommends $$missing >/dev/null; } \
+	  || echo "adrisk: warning: could not install$$missing; $(2) that need them will say so"; \
+	fi
+endef
+
+.PHONY: install train run test test-deps bench-deps evaluate bench robustness loadtest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,16 +51,10 @@ run: $(STAMP) $(MODEL)
 
 # installs only what is missing, so a repeated `make test` asks apt nothing
 test-deps:
-	@missing=""; for deb in $(TEST_DEBS); do \
-	  dpkg-query -W -f='$${Status}' $$deb 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$deb"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing$$missing for the tests"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-	      --no-install-recommends $$missing >/dev/null; } \
-	  || echo "adrisk: warning: could not install$$missing; the tests that need them will say so and be skipped"; \
-	fi
+	$(call apt,$(TEST_DEBS),the tests)
+
+bench-deps:
+	$(call apt,$(BENCH_DEBS),the benchmarks)
 
 test: $(STAMP) $(MODEL) test-deps
 	ADRISK_SOAK_SECONDS=$(SOAK) $(BIN)/python -m pytest
@@ -52,7 +62,7 @@ test: $(STAMP) $(MODEL) test-deps
 evaluate: $(STAMP) $(MODEL)
 	$(BIN)/python tests/bench/evaluate.py $(DEV) $(EMSCAD)
 
-bench: $(STAMP) $(MODEL)
+bench: $(STAMP) $(MODEL) bench-deps
 	$(BIN)/python tests/bench/bench_score.py
 	$(BIN)/python tests/bench/bench_indicators.py
 	$(BIN)/python tests/bench/bench_campaigns.py
@@ -60,8 +70,8 @@ bench: $(STAMP) $(MODEL)
 robustness: $(STAMP) $(MODEL)
 	$(BIN)/python tests/bench/robustness.py $(DEV)
 
-loadtest: $(STAMP) $(MODEL)
-	$(BIN)/python tests/bench/loadtest.py
+loadtest: $(STAMP) $(MODEL) bench-deps
+	$(BIN)/python tests/bench/loadtest.py --seconds 60
 
 clean:
-	rm -rf $(VENV) $(MODEL) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(MODEL) models/compiled.npz models/card.json .pytest_cache .hypothesis

@@ -1,101 +1,133 @@
-"""Throughput and memory benchmark for batch scoring. Prints figures; asserts nothing.
+"""Speed and memory of batch scoring and of the API, each as a ratio to a plain scikit-learn pipeline measured
+in the same run. Prints figures; asserts nothing.
 
-usage: python tests/bench/bench_score.py [--mb 4]
-- MB/s and ads/s on the same 2 MB of distinct texts, one core: the batch fast path with a warm token table
-  (every token seen before, as in a long stream) and a cold one (every token new), Result objects with and
-  without reasons, the scikit-learn pipeline of the same model, and a plain reference pipeline (char_wb 2-5 +
-  word 1-2 TF-IDF + logistic regression, no normalization);
-- peak RSS of `adrisk score` on an input of N MB and of 10 x N MB;
-- wall time of `adrisk score --workers 1` and `--workers 2`.
+usage: python tests/bench/bench_score.py [--file FILE.jsonl] [--repeat 10] [--seconds 10] [--no-api]
+- the input: FILE (JSONL with id and text), or the project's written texts, each written --repeat times over
+  (real streams repeat their ads; a run on the distinct texts alone is printed too);
+- the yardstick: TF-IDF (word 1-2 + char_wb 2-5, sublinear) + logistic regression, fitted on the corpus,
+  predict_proba on the same texts, one core;
+- `adrisk score` end to end (start-up included) on one core (taskset -c 0): the default (reasons for rows at
+  or above medium), --no-reasons and --reasons all, with peak RSS; then --workers 1 and 2 on every core;
+- the API as `adrisk serve` ships it, under wrk (tests/bench/loadtest.py, --seconds a run).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline, make_union
-
-from classifier.scorer import Scorer
-from training.corpus import written_examples
-
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
 ADRISK = str(Path(sys.executable).parent / "adrisk")
 
 
-def texts_of_size(texts: list[str], megabytes: float) -> list[str]:
-    out, size, i = [], 0, 0
-    while size < megabytes * 1e6:
-        t = texts[i % len(texts)]
-        out.append(t)
-        size += len(t.encode())
-        i += 1
-    return out
+def write_input(path: Path, texts: list[str], repeat: int) -> float:
+    """JSONL of texts written `repeat` times over (ids say which copy); returns its size in MB."""
+    with open(path, "w", encoding="utf-8") as f:
+        for k in range(repeat):
+            for i, t in enumerate(texts):
+                f.write(json.dumps({"id": f"{i}:{k}", "text": t}, ensure_ascii=False) + "\n")
+    return path.stat().st_size / 1e6
 
 
-def rate(fn, texts) -> tuple[float, float]:
-    started = time.perf_counter()
-    fn(texts)
-    elapsed = time.perf_counter() - started
-    return sum(len(t.encode()) for t in texts) / 1e6 / elapsed, len(texts) / elapsed
-
-
-def peak_rss_mb(args: list[str]) -> tuple[float, float]:
-    """Peak RSS (MiB) and wall time of a command run in its own child process."""
+def run(args: list[str], one_core: bool) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of a command in its own child process, optionally pinned to core 0."""
     probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
              "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True); "
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.perf_counter() - t)")
-    out = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True).stdout.split()
-    return int(out[0]) / 1024, float(out[1])
+             "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    pin = ["taskset", "-c", "0"] if one_core and shutil.which("taskset") else []
+    out = subprocess.run([*pin, sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True)
+    wall, rss = out.stdout.split()
+    return float(wall), int(rss) / 1024
+
+
+def plain_rate(corpus, texts: list[str]) -> float:
+    """MB/s of the plain pipeline's predict_proba on texts, on one core."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    reference = make_pipeline(make_union(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+                                         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
+                              LogisticRegression(max_iter=1000)).fit(corpus["text"], corpus["label"])
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {0})
+    started = time.perf_counter()
+    reference.predict_proba(texts)
+    return sum(len(t.encode()) for t in texts) / 1e6 / (time.perf_counter() - started)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mb", type=float, default=4.0)
+    ap.add_argument("--file", type=Path, help="JSONL with id and text (default: the corpus, repeated)")
+    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--seconds", type=float, default=10, help="wrk seconds a run for the API")
+    ap.add_argument("--no-api", action="store_true")
     args = ap.parse_args()
+    from training.corpus import written_examples
+
     corpus = written_examples()
-    texts = corpus["text"].tolist()
-    sample = texts_of_size(texts, 2.0)
-    scorer = Scorer.load()
-    reference = make_pipeline(make_union(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-                                         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
-                              LogisticRegression(max_iter=1000)).fit(texts, corpus["label"])
-    print(f"one core, {len(sample)} ads, {sum(len(t.encode()) for t in sample) / 1e6:.1f} MB of distinct text")
-    cold = Scorer.load()
-    cold.probabilities(["warm up the compiled loops"])
-    rates = {}
-    fifth = sample[: len(sample) // 5]
-    for name, fn, texts_ in [("fast path, cold token table", cold.probabilities, sample),
-                             ("fast path, warm token table", cold.probabilities, sample),
-                             ("results without reasons (warm)", lambda t: cold.score(t, explain=False), sample),
-                             ("results with reasons", lambda t: scorer.score(t, explain=True), fifth),
-                             ("scikit-learn pipeline", scorer.pipeline.predict_proba, fifth),
-                             ("plain reference pipeline", reference.predict_proba, sample)]:
-        rates[name] = rate(fn, texts_)
-        print(f"  {name:<34}{rates[name][0]:8.2f} MB/s {rates[name][1]:9.0f} ads/s")
-    plain = rates["plain reference pipeline"][0]
-    for name in ("fast path, warm token table", "fast path, cold token table"):
-        print(f"  {name}: {rates[name][0] / plain:.1f}x the plain reference pipeline")
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {}
-        for factor in (1, 10):
-            path = Path(tmp) / f"in_{factor}.jsonl"
-            with open(path, "w", encoding="utf-8") as f:
-                for i, t in enumerate(texts_of_size(texts, args.mb * factor)):
-                    f.write(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n")
-            paths[factor] = path
-            rss, wall = peak_rss_mb([ADRISK, "score", str(path), "-o", str(Path(tmp) / "out.jsonl"), "--no-reasons"])
-            print(f"  adrisk score --no-reasons, {args.mb * factor:g} MB JSONL: peak RSS {rss:.0f} MiB, {wall:.1f} s "
-                  f"({args.mb * factor / wall:.2f} MB/s end to end, start-up included)")
-        for workers in (1, 2):
-            rss, wall = peak_rss_mb([ADRISK, "score", str(paths[1]), "-o", str(Path(tmp) / "out.jsonl"),
-                                     "--no-reasons", "--workers", str(workers)])
-            print(f"  --workers {workers}: {wall:.1f} s for {args.mb:g} MB ({args.mb / wall:.2f} MB/s)")
+        tmp = Path(tmp)
+        if args.file:
+            data = args.file
+            texts = [json.loads(line)["text"] for line in open(data, encoding="utf-8") if line.strip()]
+            distinct = list(dict.fromkeys(texts))
+        else:
+            distinct = corpus["text"].tolist()
+            data = tmp / "repeated.jsonl"
+            write_input(data, distinct, args.repeat)
+        once = tmp / "distinct.jsonl"
+        write_input(once, distinct, 1)
+        size, size_once = data.stat().st_size / 1e6, once.stat().st_size / 1e6
+        sample, total = [], 0
+        for t in distinct:  # a few MB are enough for a rate
+            sample.append(t)
+            total += len(t.encode())
+            if total > 3e6:
+                break
+        yardstick = plain_rate(corpus, sample)
+        print(f"input: {size:.1f} MB, {len(distinct)} distinct texts ({size_once:.1f} MB), "
+              f"{os.cpu_count()} cores; yardstick (plain TF-IDF + LR predict_proba, one core): {yardstick:.2f} MB/s")
+
+        def line(label: str, mb: float, wall: float, rss: float | None = None) -> None:
+            rate = mb / wall
+            extra = f"  peak RSS {rss:4.0f} MiB" if rss is not None else ""
+            print(f"  {label:<52} {wall:6.1f} s {rate:7.2f} MB/s {rate / yardstick:6.1f}x{extra}")
+
+        out = str(tmp / "out.jsonl")
+        print("adrisk score, end to end with start-up, one core:")
+        for label, extra in [("default (reasons for medium and high rows)", []), ("--no-reasons", ["--no-reasons"]),
+                             ("--reasons all", ["--reasons", "all"])]:
+            wall, rss = run([ADRISK, "score", str(data), "-o", out, *extra], one_core=True)
+            line(label, size, wall, rss)
+        for label, extra in [("default, distinct texts only (no repeats)", []),
+                             ("--reasons all, distinct texts only", ["--reasons", "all"])]:
+            wall, rss = run([ADRISK, "score", str(once), "-o", out, *extra], one_core=True)
+            line(label, size_once, wall, rss)
+        print(f"adrisk score --workers, every core ({os.cpu_count()}):")
+        for label, path, mb, extra in [("default", data, size, []), ("--reasons all", data, size, ["--reasons", "all"]),
+                                       ("--reasons all, distinct texts only", once, size_once, ["--reasons", "all"])]:
+            walls = {}
+            for workers in (1, 2):
+                walls[workers], rss = run([ADRISK, "score", str(path), "-o", out, "--workers", str(workers), *extra],
+                                          one_core=False)
+                line(f"{label}, --workers {workers}", mb, walls[workers], rss)
+            print(f"  {'':<52} 2 workers: {walls[1] / walls[2]:.2f}x one")
+    if not args.no_api:
+        if not shutil.which("wrk"):
+            print("API: skipped, wrk is not installed (make loadtest installs it)")
+            return
+        print("API (tests/bench/loadtest.py):")
+        result = subprocess.run([sys.executable, str(ROOT / "tests" / "bench" / "loadtest.py"), "--seconds",
+                                 str(args.seconds), "--yardstick", str(yardstick)], capture_output=True, text=True)
+        print(result.stdout.rstrip() or result.stderr.rstrip())
 
 
 if __name__ == "__main__":

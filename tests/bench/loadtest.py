@@ -102,6 +102,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--workers", type=int, default=None, help="server workers (default: adrisk serve's own)")
+    ap.add_argument("--yardstick", type=float, default=None, help="MB/s of the plain pipeline, to print ratios")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("loadtest needs wrk (apt-get install wrk; make loadtest installs it)")
@@ -125,6 +126,10 @@ def main() -> None:
                 time.sleep(0.2)
         workers = args.workers or len(os.sched_getaffinity(0))
         size = sum(len(t.encode()) for t in ads) / len(ads)
+
+        def ratio(ads_per_s: float) -> str:
+            return f"  ({ads_per_s * size / 1e6 / args.yardstick:.1f}x the plain pipeline)" if args.yardstick else ""
+
         print(f"adrisk serve, {workers} workers, {len(ads)} ads of {size:.0f} bytes on average, "
               f"wrk on the same {os.cpu_count()} cores, {args.seconds:g} s a run")
         with tempfile.TemporaryDirectory() as tmp:
@@ -138,7 +143,7 @@ def main() -> None:
                       f"p99 {r['p99']:6.2f} ms  errors {r['errors']}  RSS {rss_mb(server.pid):.0f} MiB")
             r = wrk(url, warm, 32, args.seconds)
             print(f"  POST /score saturated (32 connections): {r['rps']:6.0f} req/s  p50 {r['p50']:6.2f} ms  "
-                  f"p99 {r['p99']:6.2f} ms  errors {r['errors']}")
+                  f"p99 {r['p99']:6.2f} ms  errors {r['errors']}{ratio(r['rps'])}")
             batch = tmp / "batch.lua"
             path = batch.with_suffix(".tmp")
             lua_script(path, "/score/batch", batches, 0)
@@ -146,7 +151,7 @@ def main() -> None:
             r = wrk(url, batch, 4, args.seconds)
             print(f"  POST /score/batch, 100 ads a request (4 connections): {r['rps'] * 100:7.0f} ads/s  "
                   f"p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  errors {r['errors']}  "
-                  f"RSS {rss_mb(server.pid):.0f} MiB")
+                  f"RSS {rss_mb(server.pid):.0f} MiB{ratio(r['rps'] * 100)}")
     finally:
         server.terminate()
         server.wait(10)
