@@ -324,19 +324,23 @@ def _each_scored(input, fmt, text_field, errors, model, medium, high, stack, sum
     return scorer, scored_rows(rows, scorer, _rejection_reporter(errors, stack), summary, reveal=True)
 
 
-_TABLE_HELP = {"input": "JSONL, CSV, TXT or Parquet file; '-' for stdin.", "output": "Output file (default: stdout, JSONL).",
-               "time": "Column or key with each row's time (ISO text) for first/last seen."}
+_TABLE_HELP = {"input": "JSONL, CSV, TXT or Parquet file; '-' for stdin.", "output": "Output file (default: stdout, JSONL)."}
+FormatOpt = typer.Option(None, "--format", help="Input format (default: from the extension).")
+OutFormatOpt = typer.Option(None, "--output-format", help="jsonl, csv or parquet.")
+TextFieldOpt = typer.Option("text", "--text-field", "--column", help="Column or key holding the text.")
+TimeFieldOpt = typer.Option(None, "--time-field", help="Column or key with each row's time (ISO text) for first/last seen.")
+ErrorsOpt = typer.Option(None, "--errors", help="Also write rejected rows to this JSONL file.")
 
 
 @app.command()
 def indicators(input: str = typer.Argument(..., help=_TABLE_HELP["input"]),
                output: Optional[str] = typer.Option(None, "--output", "-o", help=_TABLE_HELP["output"]),
                model: Optional[Path] = ModelOpt,
-               fmt: Optional[str] = typer.Option(None, "--format", help="Input format (default: from the extension)."),
-               out_fmt: Optional[str] = typer.Option(None, "--output-format", help="jsonl, csv or parquet."),
-               text_field: str = typer.Option("text", "--text-field", "--column", help="Column or key holding the text."),
-               time_field: Optional[str] = typer.Option(None, "--time-field", help=_TABLE_HELP["time"]),
-               errors: Optional[Path] = typer.Option(None, "--errors", help="Also write rejected rows to this JSONL file."),
+               fmt: Optional[str] = FormatOpt,
+               out_fmt: Optional[str] = OutFormatOpt,
+               text_field: str = TextFieldOpt,
+               time_field: Optional[str] = TimeFieldOpt,
+               errors: Optional[Path] = ErrorsOpt,
                medium: Optional[float] = MediumOpt, high: Optional[float] = HighOpt, reveal: bool = RevealOpt):
     """List the indicators of a file, riskiest first. One row per distinct handle, bot, phone, card, IBAN,
     wallet or link: texts carrying it, how many score >= medium, highest score, first and last ids, categories."""
@@ -364,17 +368,17 @@ def indicators(input: str = typer.Argument(..., help=_TABLE_HELP["input"]),
 def campaigns(input: str = typer.Argument(..., help=_TABLE_HELP["input"]),
               output: Optional[str] = typer.Option(None, "--output", "-o", help=_TABLE_HELP["output"]),
               model: Optional[Path] = ModelOpt,
-              fmt: Optional[str] = typer.Option(None, "--format", help="Input format (default: from the extension)."),
-              out_fmt: Optional[str] = typer.Option(None, "--output-format", help="jsonl, csv or parquet."),
-              text_field: str = typer.Option("text", "--text-field", "--column", help="Column or key holding the text."),
-              time_field: Optional[str] = typer.Option(None, "--time-field", help=_TABLE_HELP["time"]),
+              fmt: Optional[str] = FormatOpt,
+              out_fmt: Optional[str] = OutFormatOpt,
+              text_field: str = TextFieldOpt,
+              time_field: Optional[str] = TimeFieldOpt,
               threshold: float = typer.Option(THRESHOLD, "--threshold", min=0.05, max=0.95, help=(
                   "Estimated Jaccard similarity of character 5-grams of the normalized letters from which two texts "
                   "are linked. 0.4 was chosen on generated variants of 40 ads: purity 1.000 and completeness 0.992 on "
                   "reposts with other digits and handles, each disguised 15 ways (0.951 at 0.5, 0.828 at 0.6); "
                   "see README.")),
               min_size: int = typer.Option(2, "--min-size", min=1, help="Smallest campaign to write."),
-              errors: Optional[Path] = typer.Option(None, "--errors", help="Also write rejected rows to this JSONL file."),
+              errors: Optional[Path] = ErrorsOpt,
               medium: Optional[float] = MediumOpt, high: Optional[float] = HighOpt, reveal: bool = RevealOpt):
     """Group near-duplicate texts into campaigns. MinHash LSH over normalized shingles; for each campaign its
     size, a representative text, ids, shared indicators, score range, texts >= medium, first and last ids (and

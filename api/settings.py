@@ -84,16 +84,3 @@ def parse_name_keys(value: str) -> dict[str, str]:
             raise ValueError(f"ADRISK_MODERATOR_KEYS: {name!r} shares a key with another moderator")
         pairs[name] = key
     return pairs
-
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _comma_separated(cls, value):
-        """Origins from the environment as a comma-separated list (a JSON list works too)."""
-        if isinstance(value, str):
-            value = value.strip()
-            if value.startswith("["):
-                import json
-
-                return json.loads(value)
-            return [v.strip() for v in value.split(",") if v.strip()]
-        return value

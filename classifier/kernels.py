@@ -155,6 +155,44 @@ def row_sums(ptr, ids, first, weights):
 
 
 @njit(cache=True, nogil=True)
+def _count(t, stop, norms, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, bigram_keys, bigram_feats, n_words,
+           char_acc, char_touched, word_acc, word_touched):
+    """Count the character and word n-grams of tokens t..stop (one text) into char_acc / word_acc, listing each
+    n-gram met in *_touched; returns how many of each kind."""
+    nc = 0
+    nw = 0
+    prev = -1
+    for u in range(t, stop):
+        j = norms[u]
+        for p in range(char_ptr[j], char_ptr[j + 1]):
+            f = char_ids[p]
+            if char_acc[f] == 0:
+                char_touched[nc] = f
+                nc += 1
+            char_acc[f] += 1
+        for p in range(seq_ptr[j], seq_ptr[j + 1]):
+            w = seq_ids[p]
+            if w >= 0:
+                f = unigram_of[w]
+                if f >= 0:
+                    if word_acc[f] == 0:
+                        word_touched[nw] = f
+                        nw += 1
+                    word_acc[f] += 1
+                if prev >= 0:
+                    key = prev * n_words + w
+                    i = np.searchsorted(bigram_keys, key)
+                    if i < bigram_keys.shape[0] and bigram_keys[i] == key:
+                        f = bigram_feats[i]
+                        if word_acc[f] == 0:
+                            word_touched[nw] = f
+                            nw += 1
+                        word_acc[f] += 1
+            prev = w
+    return nc, nw
+
+
+@njit(cache=True, nogil=True)
 def linear(docs, norms, skip, n_docs, char_ptr, char_ids, char_sums, seq_ptr, seq_ids, unigram_of, bigram_keys,
            bigram_feats, n_words, char_weights, word_weights, tf, sublinear):
     """Word and character TF-IDF parts of the decision of every text not skipped; norms[t] is the normalized
@@ -180,39 +218,13 @@ def linear(docs, norms, skip, n_docs, char_ptr, char_ids, char_sums, seq_ptr, se
         if skip[d]:
             t = stop
             continue
-        nc = 0
-        nw = 0
-        prev = -1
         sums[:] = 0.0
         for u in range(t, stop):
             j = norms[u]
             for q in range(k + 1):
                 sums[q] += char_sums[j, q]
-            for p in range(char_ptr[j], char_ptr[j + 1]):
-                f = char_ids[p]
-                if char_acc[f] == 0:
-                    char_touched[nc] = f
-                    nc += 1
-                char_acc[f] += 1
-            for p in range(seq_ptr[j], seq_ptr[j + 1]):
-                w = seq_ids[p]
-                if w >= 0:
-                    f = unigram_of[w]
-                    if f >= 0:
-                        if word_acc[f] == 0:
-                            word_touched[nw] = f
-                            nw += 1
-                        word_acc[f] += 1
-                    if prev >= 0:
-                        key = prev * n_words + w
-                        i = np.searchsorted(bigram_keys, key)
-                        if i < bigram_keys.shape[0] and bigram_keys[i] == key:
-                            f = bigram_feats[i]
-                            if word_acc[f] == 0:
-                                word_touched[nw] = f
-                                nw += 1
-                            word_acc[f] += 1
-                prev = w
+        nc, nw = _count(t, stop, norms, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, bigram_keys, bigram_feats,
+                        n_words, char_acc, char_touched, word_acc, word_touched)
         for i in range(nc):  # n-grams seen c > 1 times: replace c * weight by tf(c) * weight
             f = char_touched[i]
             c = char_acc[f]
@@ -309,36 +321,8 @@ def token_weights(docs, norms, chosen, char_ptr, char_ids, seq_ptr, seq_ids, uni
         if not chosen[d]:
             t = stop
             continue
-        nc = 0
-        nw = 0
-        prev = -1
-        for u in range(t, stop):  # count every n-gram of the text
-            j = norms[u]
-            for p in range(char_ptr[j], char_ptr[j + 1]):
-                f = char_ids[p]
-                if char_acc[f] == 0:
-                    char_touched[nc] = f
-                    nc += 1
-                char_acc[f] += 1
-            for p in range(seq_ptr[j], seq_ptr[j + 1]):
-                w = seq_ids[p]
-                if w >= 0:
-                    f = unigram_of[w]
-                    if f >= 0:
-                        if word_acc[f] == 0:
-                            word_touched[nw] = f
-                            nw += 1
-                        word_acc[f] += 1
-                    if prev >= 0:
-                        key = prev * n_words + w
-                        i = np.searchsorted(bigram_keys, key)
-                        if i < bigram_keys.shape[0] and bigram_keys[i] == key:
-                            f = bigram_feats[i]
-                            if word_acc[f] == 0:
-                                word_touched[nw] = f
-                                nw += 1
-                            word_acc[f] += 1
-                prev = w
+        nc, nw = _count(t, stop, norms, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, bigram_keys, bigram_feats,
+                        n_words, char_acc, char_touched, word_acc, word_touched)
         char_sq = 0.0
         for i in range(nc):
             f = char_touched[i]
