@@ -58,7 +58,8 @@ class ScoreRequest(BaseModel):
 class BatchRequest(BaseModel):
     items: list[ScoreRequest]
     reasons: Literal["all", "flagged", "none"] = Field(
-        "all", description="Which items get reasons, lowering phrases and flags: all, flagged (medium or high) or none.")
+        "flagged", description="Which items get reasons, lowering phrases and flags: all, flagged (medium or high, "
+        "the default, as in adrisk score) or none.")
 
 
 class BatchResponse(BaseModel):

@@ -110,12 +110,13 @@ def test_any_json_value_never_5xx(client, value):
     assert client.post("/score/batch", json={"items": [{"text": value}]}).status_code < 500
 
 
-def test_batch_reasons_can_be_limited_to_flagged_items(client):
+def test_batch_reasons_go_to_flagged_items_unless_all_are_asked_for(client):
     items = [{"id": 1, "text": "Требуется бухгалтер в ТОО «Арай», пятидневка, оклад 300 000 ₸"},
              {"id": 2, "text": "Нужен закладчик, 20 000 ₸ в день, пиши в лс"}]
-    full = client.post("/score/batch", json={"items": items}).json()["results"]
-    flagged = client.post("/score/batch", json={"items": items, "reasons": "flagged"}).json()["results"]
+    full = client.post("/score/batch", json={"items": items, "reasons": "all"}).json()["results"]
+    flagged = client.post("/score/batch", json={"items": items}).json()["results"]
     assert full[0]["lowering"] and flagged[0]["lowering"] == [] and flagged[1] == full[1]
+    assert client.post("/score/batch", json={"items": items, "reasons": "none"}).json()["results"][1]["reasons"] == []
     assert client.post("/score/batch", json={"items": items, "reasons": "most"}).status_code == 422
 
 
