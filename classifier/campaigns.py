@@ -16,13 +16,15 @@ group of links. Identical reduced texts are linked before hashing, so a message 
 from __future__ import annotations
 
 import re
-from typing import Hashable
+from typing import TYPE_CHECKING, Hashable
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from .confusables import LOOKALIKE_TO_CYRILLIC
 from .normalize import normalize_text
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 # Chosen on generated variants (tests/bench/bench_campaigns.py): every disguise of 40 ads stays together from
 # 0.2 to 0.6, but reposts with other digits, handles and an added line stay together at 0.4 (completeness
@@ -68,6 +70,8 @@ class CampaignFinder:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
         self.threshold = threshold
+        from datasketch import MinHash, MinHashLSH  # here, not at import: it loads scipy, which scoring never needs
+
         self._template = MinHash(num_perm=num_perm, seed=1, hashfunc=_identity)
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._keys: list[Hashable] = []
@@ -91,6 +95,8 @@ class CampaignFinder:
 
     def minhash(self, text: str) -> MinHash:
         """The text's MinHash (datasketch's affine32 scheme, shingle hashes fed as they are)."""
+        from datasketch import MinHash
+
         m = MinHash(num_perm=len(self._template), hashfunc=_identity, permutations=self._template.permutations,
                     scheme=self._template.scheme)
         m.update_batch(shingle_hashes(text).tolist())

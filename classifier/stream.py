@@ -107,10 +107,11 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
                  progress: Callable[[int], None] | None = None, medium: float | None = None,
                  high: float | None = None, reveal: bool = False, cache: ResultCache | None = None) -> Summary:
     """Score rows in input order and write one record per scored row; rejected rows go to on_reject.
-    explain as in `Scorer.score`. Chunks default to 256 rows when every row is explained and 4096 otherwise
-    (the batch fast path gains from big batches)."""
+    explain as in `Scorer.score`. Chunks default to 4096 rows in one process (the batch fast path gains from
+    big batches), and to 256 when every row is explained or workers share the work (so the distinct texts at
+    the start of a stream, the slow part, are split between them)."""
     summary = Summary()
-    chunk_size = chunk_size or (256 if explain in (True, "all") else 4096)
+    chunk_size = chunk_size or (256 if explain in (True, "all") or workers > 1 else 4096)
     cache = cache or ResultCache()
     cache.size = max(cache.size, 3 * chunk_size)  # a chunk's repeats of texts still in flight must stay cached
     chunks = _chunks(rows, chunk_size, on_reject, summary)
