@@ -60,6 +60,7 @@ test: $(STAMP) $(MODEL) test-deps
 	ADRISK_SOAK_SECONDS=$(SOAK) $(BIN)/python -m pytest
 
 evaluate: $(STAMP) $(MODEL)
+	$(BIN)/python tests/test_checklist.py
 	$(BIN)/python tests/bench/evaluate.py $(DEV) $(EMSCAD)
 
 bench: $(STAMP) $(MODEL) bench-deps

@@ -88,7 +88,7 @@ def test_unsure_is_never_trained_on_and_labels_follow_the_verdict(store, scorer)
 
 
 def test_cursor_pages_cover_every_item_once_in_score_order(store, scorer):
-    texts = [f"Объявление {i}: курьер, {i} 000 в день, пиши в лс" if i % 2 else f"Продам диван, вариант {i}"
+    texts = [f"Нужен закладчик {i}, {i}0 000 в день, пиши в лс" if i % 2 else f"Продам диван, вариант {i}"
              for i in range(23)]
     ids = {_queue(store, scorer, t) for t in texts}
     seen, cursor, pages = [], None, 0
