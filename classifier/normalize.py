@@ -37,7 +37,10 @@ _LETTER_ANY = re.compile(_LETTER)
 _PLAIN_LETTER = re.compile(rf"[^\W\d_{re.escape(''.join(sorted(_FOREIGN)))}]")
 # words that mix Cyrillic with look-alikes or leet characters, and words made only of look-alikes
 _MIXED_WORD = re.compile(rf"(?<![\w@])(?=[\w@]*?(?:[{_C}][\w@]*?[{_F}]|[{_F}][\w@]*?[{_C}]))[\w@]+")
-_LOOKALIKE_WORD = re.compile(rf"(?<![\w@])[{re.escape(''.join(sorted(_FOREIGN)))}]+(?![\w@])")
+# words made only of look-alike letters, and words made only of leet characters with an @ in them («3@» for
+# «за»: a number never holds an @)
+_LEET_RUN = re.escape("".join(sorted(_LEET_CHARS)))
+_LOOKALIKE_WORD = re.compile(rf"(?<![\w@])(?:[{re.escape(''.join(sorted(_FOREIGN)))}]+|[{_LEET_RUN}]*@[{_LEET_RUN}]*)(?![\w@])")
 
 
 @dataclass
@@ -168,6 +171,8 @@ def _word_repair(word: str, cyr_text: bool) -> tuple[str, int, int]:
                 swapped += 1
         cyr += swapped
         swapped = swapped if inside else 0
+    if not cyr and cyr_text and len(word) >= 2 and "@" in word and all(c in _LEET_CHARS for c in word):
+        return "".join(LEET_TO_CYRILLIC[c] for c in word), 0, len(word)
     if cyr and _LEET_CHARS.intersection(word):
         letters = sum(1 for c in chars if c.isalpha())
         n = len(chars)

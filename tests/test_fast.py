@@ -20,7 +20,7 @@ PIECES = ["курьер", "Kурьeр", "з а к л а д к и", "з.а.к.л.
           "\x00", "ΣΑΣ", "İ", "K", "ﬁ", "жұмыс", "күніне", "a", "б", "c", "д", "—", "(", ")", ",", "лёгкий",
           "заработок", "no", "questions", "не", "задавай", "вопросов", "и.т.д.", "e-mail", "ǅ", "ß", "t\u0489elegram",
           "к\u0489үніне", "ш\u0483оп", "виза", "перелёт", "наш", "счёт", "предоплата", "оформление", "куплю", "карту",
-          "аренду", "имя", "жасырын", "сұрақ", "қойма", "free", "housing", "paid", "взнос", "обучение", "Bank", "C"]
+          "аренду", "имя", "жасырын", "сұрақ", "қойма", "free", "housing", "paid", "взнос", "обучение", "Bank", "C", "3@", "0@"]
 texts_strategy = st.lists(st.sampled_from(PIECES), max_size=14).flatmap(
     lambda parts: st.lists(st.sampled_from(["", " ", "  ", "\n", "\t"]), min_size=len(parts), max_size=len(parts))
     .map(lambda seps: "".join(p + s for p, s in zip(parts, seps))))

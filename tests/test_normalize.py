@@ -22,6 +22,7 @@ CASES = [
     ("за\u0301ра\u0336боток", "заработок"),      # combining marks as noise
     ("привееееет", "привет"),                    # long runs
     ("и\u0306од", "йод"),                        # a real combining letter is composed, not dropped
+    ("работа 3@ день", "работа за день"),        # a word made only of leet characters, one of them @
 ]
 
 
