@@ -138,3 +138,18 @@ def test_one_write_per_chunk(fmt):
     for _ in range(3):
         writer.write([Row(i, i, BAIT, {"channel": "c"}) for i in range(500)], [result() for _ in range(500)])
     assert Counting.writes == 3
+
+
+def test_plain_tables_keep_numbers_as_numbers():
+    from classifier.writers import write_table
+
+    records = [{"kind": "telegram", "texts": 3, "max_score": 0.9, "ids": ["a", "b"]},
+               {"kind": "phone", "texts": 1, "max_score": None, "ids": []}]
+    buffer = io.BytesIO()
+    write_table(buffer, "parquet", records, ["kind", "texts", "max_score", "ids"])
+    table = pq.read_table(io.BytesIO(buffer.getvalue()))
+    assert [str(t) for t in table.schema.types] == ["string", "int64", "double", "string"]
+    assert table.to_pylist()[0]["texts"] == 3 and table.to_pylist()[1]["max_score"] is None
+    buffer = io.BytesIO()
+    write_table(buffer, "csv", records, ["kind", "texts", "max_score", "ids"])
+    assert buffer.getvalue().decode().splitlines()[0] == "kind,texts,max_score,ids"

@@ -42,7 +42,7 @@ def main() -> None:
     print(f"== 1. shipped model on {dev.name}")
     print(run("evaluate", str(dev)))
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"== 2. adrisk train --data {dev.name} (project corpus + dev rows, 4 folds by near-duplicate group)")
+        print(f"== 2. adrisk train --data {dev.name} (project corpus + dev rows, 4 folds; dev rows by near-duplicate group)")
         log = run("train", "--data", str(dev), "--folds", "4", "--out", str(Path(tmp) / "with_dev"))
         print("\n".join(line for line in log.splitlines() if "cross-validation" in line or "your rows" in line))
         print("\n== 3. EMSCAD: train on train.csv alone, test on test.csv")
