@@ -149,10 +149,11 @@ class Scorer:
         ids = list(ids) if ids is not None else [None] * len(texts)
         if explain not in (True, False, "all", "flagged", "none"):
             raise ValueError(f"explain must be True, False, 'all', 'flagged' or 'none', not {explain!r}")
+        found = self._indicators(texts, reveal, as_dicts)  # needs no table: outside the lock
         with self._fast_lock:  # the token table grows as it scores, and explain() reads it: one batch at a time
             fast = self._explainer()
             batch = fast.analyse(texts)
-            records = self._records(self._calibrate(self._reorder(softmax(batch.z))), ids, texts, reveal, as_dicts)
+            records = self._records(self._calibrate(self._reorder(softmax(batch.z))), ids, found)
             if explain in (False, "none"):
                 return records
             chosen = [i for i, r in enumerate(records) if explain != "flagged" or r["risk"] != "low"]
@@ -165,18 +166,20 @@ class Scorer:
             rec.update({k: [x.model_dump() for x in v] for k, v in found.items()} if as_dicts else found)
         return records
 
-    def _records(self, probs: np.ndarray, ids: list, texts: Sequence[str], reveal: bool = False,
-                 dump: bool = False) -> list[dict]:
-        """Result fields, reasons and flags left empty, for each row of calibrated probabilities; indicators as
-        Indicator objects, or as dicts when dump."""
+    @staticmethod
+    def _indicators(texts: Sequence[str], reveal: bool, dump: bool) -> list[list]:
+        """Each text's indicators as Indicator objects, or as dicts when dump."""
+        found = [find_indicators(t, reveal) for t in texts]
+        return [[i.model_dump() for i in f] if f else [] for f in found] if dump else found
+
+    def _records(self, probs: np.ndarray, ids: list, found: list[list]) -> list[dict]:
+        """Result fields, reasons and flags left empty, for each row of calibrated probabilities and its
+        indicators."""
         pos = np.isin(np.asarray(CATEGORIES), list(POSITIVE))
         scores = np.clip(probs[:, pos].sum(axis=1), 0.0, 1.0)
         risks = np.where(scores >= self.high, "high", np.where(scores >= self.medium, "medium", "low")).tolist()
         categories = np.asarray(CATEGORIES)[probs.argmax(axis=1)].tolist()
         rounded = np.round(probs, 6).tolist()
-        found = [find_indicators(t, reveal) for t in texts]
-        if dump:
-            found = [[i.model_dump() for i in f] if f else [] for f in found]
         return [{"id": id_, "score": s, "risk": r, "category": c, "probabilities": dict(zip(CATEGORIES, p)),
                  "reasons": [], "lowering": [], "flags": [], "indicators": f, "model_version": self.version}
                 for id_, s, r, c, p, f in zip(ids, np.round(scores, 6).tolist(), risks, categories, rounded, found)]
