@@ -239,23 +239,24 @@ def _phone(s: str) -> str | None:
     return _kz_ru_phone(d)
 
 
-@lru_cache(maxsize=65536)
-def _kz_ru_phone(d: str) -> str | None:
+def _e164(number: str) -> str | None:
+    """A "+..." number in E.164 when phonenumbers finds it valid, else None."""
     try:
-        num = phonenumbers.parse("+7" + d)
+        num = phonenumbers.parse(number)
     except phonenumbers.NumberParseException:
         return None
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164) if phonenumbers.is_valid_number(num) else None
+
+
+@lru_cache(maxsize=65536)
+def _kz_ru_phone(d: str) -> str | None:
+    return _e164("+7" + d)
 
 
 def _intl_phone(d: str) -> str | None:
     if len(d) == 11 and d[0] == "8":
         d = "7" + d[1:]
-    try:
-        num = phonenumbers.parse("+" + d)
-    except phonenumbers.NumberParseException:
-        return None
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164) if phonenumbers.is_valid_number(num) else None
+    return _e164("+" + d)
 
 
 def _card(s: str) -> str | None:
