@@ -170,13 +170,32 @@ _ENDS = [(1 << i, re.compile(f"(?:{a[0]})$")) for i, a in enumerate(_TERMS) if i
 _STARTS = [(1 << i, re.compile(f"(?:{a[1]})")) for i, a in enumerate(_TERMS) if isinstance(a, tuple)]
 
 
+def _any(patterns) -> re.Pattern:
+    """One pattern that matches where any of patterns does (an alternation is searched as each one is)."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+
+
+# Most tokens match nothing of a group, and one search answers that for the whole group: for the patterns, a
+# search for any of their stems (cheaper than the patterns' own alternation); for the anchors, their alternation.
+_STEM_GATE = re.compile("|".join(map(re.escape, sorted({s for st in STEMS.values() for s in st}, key=len,
+                                                           reverse=True))))
+_GATED = tuple((STEMS[name], p) for name, p in _COMPILED.items())
+_INSIDE_GATE, _ENDS_GATE, _STARTS_GATE = (_any(p for _, p in group) for group in (_INSIDE, _ENDS, _STARTS))
+
+
 def token_bits(text: str) -> tuple[int, int, int, int]:
     """Bit masks for one normalized token: patterns matched inside it alone, anchors inside it, pair anchors
     whose first word ends it, pair anchors whose second word starts it."""
-    hits = sum(1 << k for k, p in enumerate(_COMPILED.values()) if p.search(text))
-    inside = sum(bit for bit, p in _INSIDE if p.search(text))
-    ends = sum(bit for bit, p in _ENDS if p.search(text))
-    starts = sum(bit for bit, p in _STARTS if p.match(text))
+    hits = inside = ends = starts = 0
+    if _STEM_GATE.search(text):
+        hits = sum(1 << k for k, (stems, p) in enumerate(_GATED)
+                   if any(stem in text for stem in stems) and p.search(text))
+    if _INSIDE_GATE.search(text):
+        inside = sum(bit for bit, p in _INSIDE if p.search(text))
+    if _ENDS_GATE.search(text):
+        ends = sum(bit for bit, p in _ENDS if p.search(text))
+    if _STARTS_GATE.match(text):
+        starts = sum(bit for bit, p in _STARTS if p.match(text))
     return hits, inside, ends, starts
 
 
