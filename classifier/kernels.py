@@ -3,8 +3,27 @@ TF-IDF weights per text. Everything here works on plain numpy arrays; fast.py an
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from numba import njit
+
+
+def _without_blas() -> None:
+    """Import numba's array functions with SciPy hidden. At a first call numba checks whether SciPy's BLAS is
+    there (importing scipy.linalg, a fifth of a second); these loops use no linear algebra, so the check is
+    answered "no" unless SciPy is loaded already. SciPy imports normally afterwards."""
+    if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
+        return
+    blocked = "scipy.linalg" if "scipy" in sys.modules else "scipy"
+    sys.modules[blocked] = None  # an import of it raises ImportError
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        del sys.modules[blocked]
+
+
+_without_blas()
 
 FNV_OFFSET = np.uint64(14695981039346656037)
 FNV_PRIME = np.uint64(1099511628211)
@@ -369,3 +388,4 @@ def token_weights(docs, norms, chosen, char_ptr, char_ids, seq_ptr, seq_ids, uni
             word_acc[word_touched[i]] = 0
         t = stop
     return out
+
