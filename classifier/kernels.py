@@ -389,3 +389,115 @@ def token_weights(docs, norms, chosen, char_ptr, char_ids, seq_ptr, seq_ids, uni
         t = stop
     return out
 
+
+# classes of code points for quick_tokens (tokenview.quick_tables builds the table from the patterns)
+Q_OTHER, Q_DIGIT, Q_LATIN, Q_CYRILLIC, Q_OPEN, Q_QUOTE, Q_CLOSE, Q_HYPHEN = range(8)
+
+
+@njit(cache=True, nogil=True)
+def _number(cp, a, b, classes):
+    """Is cp[a:b] a plain number: digit runs joined by one of . , : / - each, maybe ending in . or ,?"""
+    p = a
+    while True:
+        q = p
+        while q < b and cp[q] < classes.shape[0] and classes[cp[q]] == Q_DIGIT:
+            q += 1
+        if q == p:
+            return False
+        if q == b:
+            return True
+        c = cp[q]
+        if c != 46 and c != 44 and c != 58 and c != 47 and c != 45:  # . , : / -
+            return False
+        if q + 1 == b:
+            return c == 46 or c == 44
+        p = q + 1
+
+
+@njit(cache=True, nogil=True)
+def quick_tokens(cp, starts, stops, classes, lower, plain):
+    """For each token cp[starts[i]:stops[i]]: its quick kind (0: needs tokenview, 1: a number, 2: a Cyrillic
+    word, 3: a Latin word; as tokenview._quick_view decides), its letters, its plain letters and whether its
+    first or last character is a lone letter; and the lower-cased tokens, each followed by a newline (empty
+    for kind 0), as code points."""
+    n = starts.shape[0]
+    kind = np.zeros(n, dtype=np.int64)
+    letters = np.zeros(n, dtype=np.int64)
+    plains = np.zeros(n, dtype=np.int64)
+    edge = np.zeros(n, dtype=np.bool_)
+    size = 0
+    for i in range(n):
+        size += stops[i] - starts[i] + 1
+    out = np.empty(size, dtype=np.uint32)
+    m = 0
+    for i in range(n):
+        a = starts[i]
+        b = stops[i]
+        k = 0
+        if _number(cp, a, b, classes):
+            k = 1
+        else:
+            p = a
+            q = b
+            if cp[p] < classes.shape[0] and (classes[cp[p]] == Q_OPEN or classes[cp[p]] == Q_QUOTE):
+                p += 1
+            if q > p and cp[q - 1] < classes.shape[0] and (classes[cp[q - 1]] == Q_CLOSE
+                                                           or classes[cp[q - 1]] == Q_QUOTE):
+                q -= 1
+            if q > p and cp[p] < classes.shape[0]:
+                script = classes[cp[p]]
+                if script == Q_LATIN or script == Q_CYRILLIC:
+                    k = 2 if script == Q_CYRILLIC else 3
+                    run = 0  # letters since the last hyphen
+                    hyphens = 0
+                    short = False
+                    for r in range(p, q):
+                        c = cp[r]
+                        cls = classes[c] if c < classes.shape[0] else Q_OTHER
+                        if cls == script:
+                            run += 1
+                        elif cls == Q_HYPHEN and script == Q_CYRILLIC and run > 0:
+                            short = short or run < 2
+                            hyphens += 1
+                            run = 0
+                        else:
+                            k = 0
+                            break
+                    if k != 0 and (run == 0 or (hyphens > 0 and (short or run < 2)) or (k == 3 and run < 2)):
+                        k = 0
+                    if k != 0:  # a letter three times in a row is for the full pass
+                        same = 1
+                        for r in range(p + 1, q):
+                            if lower[cp[r]] == lower[cp[r - 1]] and classes[cp[r]] == script:
+                                same += 1
+                                if same >= 3:
+                                    k = 0
+                                    break
+                            else:
+                                same = 1
+        kind[i] = k
+        if k != 0:
+            count = 0
+            plain_count = 0
+            for r in range(a, b):
+                c = cp[r]
+                out[m] = lower[c] if c < lower.shape[0] else c
+                m += 1
+                cls = classes[c] if c < classes.shape[0] else Q_OTHER
+                if k >= 2 and (cls == Q_LATIN or cls == Q_CYRILLIC):
+                    count += 1
+                    if k == 2 or plain[lower[c]]:
+                        plain_count += 1
+            letters[i] = count
+            plains[i] = plain_count
+            if k >= 2:
+                first = classes[cp[a]] >= Q_LATIN and classes[cp[a]] <= Q_CYRILLIC
+                last = classes[cp[b - 1]] >= Q_LATIN and classes[cp[b - 1]] <= Q_CYRILLIC
+                single = b - a == 1
+                after = classes[cp[a + 1]] if not single else Q_OTHER
+                before = classes[cp[b - 2]] if not single else Q_OTHER
+                edge[i] = (first and (single or not (after == Q_LATIN or after == Q_CYRILLIC))) or (
+                    last and (single or not (before == Q_LATIN or before == Q_CYRILLIC)))
+        out[m] = 10
+        m += 1
+    return kind, letters, plains, edge, out[:m]

@@ -15,7 +15,7 @@ import numpy as np
 from . import kernels
 from .compiled import WORD_TOKEN
 from .flags import token_bits
-from .tokenview import token_view
+from .tokenview import quick_tables, token_view
 
 # columns of a raw token's row; pairs are [plain text, mostly-Cyrillic text]
 OK, FIRST, NORM, DISGUISED, LETTERS, SCRIPT, LEFT, EDGE, EMPTY = (
@@ -117,6 +117,7 @@ class TokenTable:
         order = np.argsort(keys)
         self.bigram_keys = np.asarray(keys, dtype=np.int64)[order]
         self.bigram_feats = np.asarray(feats, dtype=np.int64)[order]
+        self._quick = quick_tables()
         self.clear()
 
     def clear(self) -> None:
@@ -158,6 +159,29 @@ class TokenTable:
             row[LEFT.start + k], row[EDGE.start + k], row[EMPTY.start + k] = v.lookalike_left, v.edge, not v.text
         return row
 
+    def _new_rows(self, joined: str, cp: np.ndarray, starts: np.ndarray, stops: np.ndarray,
+                  tokens: np.ndarray) -> np.ndarray:
+        """Rows of new distinct tokens (by index into starts/stops): plain words and numbers from one compiled
+        pass, which decides and computes as tokenview's quick path does; the others through token_view."""
+        kind, letters, plain, edge, lowered = kernels.quick_tokens(cp, starts[tokens], stops[tokens], *self._quick)
+        words = lowered.tobytes().decode("utf-32-le").split("\n")
+        block = np.zeros((len(tokens), RAW_COLUMNS), dtype=np.int32)
+        quick = kind > 0
+        norm, get = np.zeros(len(tokens), dtype=np.int64), self.norm.get
+        for i in np.flatnonzero(quick).tolist():
+            j = get(words[i])
+            norm[i] = self._norm_entry(words[i]) if j is None else j
+        cyrillic = np.where(kind == 2, letters, 0)
+        other = np.where(kind == 2, letters, np.where(kind == 3, plain, 0))
+        block[quick, OK.start] = 1
+        for start in (FIRST.start, SCRIPT.start, SCRIPT.start + 2):  # the token's script and both variants'
+            block[quick, start], block[quick, start + 1] = cyrillic[quick], other[quick]
+        for pair, values in ((NORM, norm), (LETTERS, letters), (EDGE, edge)):
+            block[quick, pair.start] = block[quick, pair.start + 1] = values[quick]
+        for i in np.flatnonzero(~quick).tolist():
+            block[i] = self._raw_row(joined[starts[tokens[i]]:stops[tokens[i]]])
+        return block
+
     def tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(text index, row, start, end) of every whitespace-separated token of texts, in order, with start and
         end counted in its own text; new tokens are added to the table."""
@@ -170,19 +194,15 @@ class TokenTable:
             rows[:] = -1
             missing = np.arange(len(rows))
         if len(missing):
-            added: dict[int, int] = {}
-            new_rows = []
-            for i in missing.tolist():
-                h = int(hashes[i])
-                r = added.get(h)
-                if r is None:
-                    r = added[h] = self.rows.size + len(new_rows)
-                    new_rows.append(self._raw_row(joined[starts[i]:stops[i]]))
-                rows[i] = r
-            self.rows.extend(new_rows)
+            distinct, first, inverse = np.unique(hashes[missing], return_index=True, return_inverse=True)
+            order = np.argsort(first)  # new rows in the order their tokens first appear
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            new = self.rows.size + rank
+            rows[missing] = new[inverse]
+            self.rows.extend(self._new_rows(joined, cp, starts, stops, missing[first[order]]))
             self._seal()
-            self._store(np.fromiter(added.keys(), dtype=np.uint64, count=len(added)),
-                        np.fromiter(added.values(), dtype=np.int64, count=len(added)))
+            self._store(distinct, new)
         base = (ends - np.diff(ends, prepend=0))[docs]  # where each token's text starts in the joined text
         return docs, rows, starts - base, stops - base
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from .normalize import (_CHAIN, _CYR_ANY, _INNER_DOT, _INNER_SEP, _LETTER_ANY, _LOOKALIKE_WORD, _MIXED_WORD,
                         _PLAIN_LETTER, _REPEAT_LETTER, _REPEAT_PUNCT, _SPECIAL, Obfuscation, _apply, _char_pass,
                         _special, _word_repair)
@@ -96,9 +98,41 @@ def _variant(words: list[str], disguised: int, cyrillic: bool) -> Variant | None
 # a lone letter) with a bracket, quote or punctuation mark at either end, a Latin word of two or more letters
 # likewise (a Latin word stays Latin; only a lone look-alike letter is rewritten), and a plain number
 _C = "а-яёәғқңөұүһіА-ЯЁӘҒҚҢӨҰҮҺІ"
-_CYRILLIC_WORD = re.compile(rf"[«(\"]?(?:[{_C}]+|[{_C}]{{2,}}(?:-[{_C}]{{2,}})+)[»)\".,!?:;]?")
-_LATIN_WORD = re.compile(r"[«(\"]?[A-Za-z]{2,}[»)\".,!?:;]?")
+_OPEN, _CLOSE = "«(", "»).,!?:;"  # and a quote mark, either side
+_EDGES = (f"[{_OPEN}\"]?", f"[{_CLOSE}\"]?")
+_CYRILLIC_WORD = re.compile(rf"{_EDGES[0]}(?:[{_C}]+|[{_C}]{{2,}}(?:-[{_C}]{{2,}})+){_EDGES[1]}")
+_LATIN_WORD = re.compile(rf"{_EDGES[0]}[A-Za-z]{{2,}}{_EDGES[1]}")
 _NUMBER = re.compile(r"\d+(?:[.,:/\-]\d+)*[.,]?", re.ASCII)
+
+
+def quick_tables(size: int = 0x500) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What kernels.quick_tokens needs to decide as _quick_view does, for code points below size: each one's
+    class (kernels.Q_*), its lower case, and whether it is a plain letter (for a Latin word's script)."""
+    from . import kernels as k
+
+    classes = np.zeros(size, dtype=np.int8)
+    lower = np.arange(size, dtype=np.uint32)
+    plain = np.zeros(size, dtype=np.bool_)
+    for c in range(size):
+        ch = chr(c)
+        if len(ch.lower()) == 1:
+            lower[c] = ord(ch.lower())
+        plain[c] = _PLAIN_LETTER.fullmatch(ch) is not None
+        if "0" <= ch <= "9":
+            classes[c] = k.Q_DIGIT
+        elif re.fullmatch("[A-Za-z]", ch):
+            classes[c] = k.Q_LATIN
+        elif re.fullmatch(f"[{_C}]", ch):
+            classes[c] = k.Q_CYRILLIC
+        elif ch in _OPEN:
+            classes[c] = k.Q_OPEN
+        elif ch == '"':
+            classes[c] = k.Q_QUOTE
+        elif ch in _CLOSE:
+            classes[c] = k.Q_CLOSE
+        elif ch == "-":
+            classes[c] = k.Q_HYPHEN
+    return classes, lower, plain
 
 
 def _quick_view(token: str) -> TokenView | None:

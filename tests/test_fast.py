@@ -114,6 +114,28 @@ def test_quick_token_views_equal_the_replayed_ones(corpus_sample):
         assert _quick_view(t) == replay_view(t), t
 
 
+QUICK_EDGES = ['"', '""', "«»", "-", "а-", "-а", "аа-бб-", "12.", "12..", "1.2.3", "1/2-3:4,", "ааа", "ААа", "aAa",
+               "x", "ab", "(a)", "«ab»", "ab»»", '"ab"', "ab-cd", "в-во", "вв-в", "ёЁё", "Әке", "(Ура!", "5₸", "ⅰⅰ"]
+
+
+def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
+    from classifier.tokens import TokenTable, _code_points
+
+    table = TokenTable(scorer.compiled)
+    tokens = list(dict.fromkeys(t for text in corpus_sample for t in text.split())) + QUICK_EDGES + PIECES
+    tokens = [t for t in tokens if t.strip() == t and t]
+    cp, ends = _code_points(tokens)
+    starts = np.concatenate([[0], ends[:-1]])
+    block = table._new_rows("".join(tokens), cp, starts, ends, np.arange(len(tokens)))
+    quick = 0
+    for token, row in zip(tokens, block.tolist()):
+        reference = table._raw_row(token)
+        assert [table.norm_text[j] for j in row[3:5]] == [table.norm_text[j] for j in reference[3:5]], token
+        assert row[:3] + row[5:] == reference[:3] + reference[5:], token
+        quick += row[0] == 1
+    assert quick > len(tokens) / 2
+
+
 def test_records_are_the_results_without_reasons(scorer, corpus_sample):
     texts = corpus_sample[:300]
     assert scorer.records(texts, ids=range(300)) == [r.model_dump() for r in scorer.score(texts, range(300), explain=False)]
