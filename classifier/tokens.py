@@ -78,7 +78,8 @@ def _code_points(texts: list[str], joined: str | None = None) -> tuple[np.ndarra
 def _hash_table(strings: list[str], values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Open-addressing table from the hashes of strings to values; refuses a hash collision."""
     hashes = kernels.hash_texts(*_code_points(strings))
-    if len(np.unique(hashes)) != len(hashes):
+    ordered = np.sort(hashes)
+    if (ordered[1:] == ordered[:-1]).any():
         raise ValueError("two vocabulary entries share a 64-bit hash")
     size = 1 << max(4, int(2 * len(strings)).bit_length())
     keys, table = np.zeros(size, dtype=np.uint64), np.zeros(size, dtype=np.int64)
@@ -104,16 +105,14 @@ class TokenTable:
         word_rank = np.empty_like(self.word_order)
         word_rank[self.word_order] = np.arange(len(self.word_order))
         # words of the word vocabulary (alone or in a bigram) get dense ids, so bigrams become integer pairs
-        words = sorted({w for term in model.word_vocab for w in term.split(" ")})
-        self.word_ids = {w: i for i, w in enumerate(words)}
-        self.unigram_of = np.asarray([word_rank[model.word_vocab[w]] if w in model.word_vocab else -1 for w in words],
-                                     dtype=np.int64)
-        keys, feats = [], []
-        for term, j in model.word_vocab.items():
-            parts = term.split(" ")
-            if len(parts) == 2:
-                keys.append(self.word_ids[parts[0]] * len(words) + self.word_ids[parts[1]])
-                feats.append(word_rank[j])
+        vocab, rank = model.word_vocab, word_rank.tolist()
+        pairs = [(term.split(" "), j) for term, j in vocab.items() if term.count(" ") == 1]
+        words = sorted({term for term in vocab if " " not in term}
+                       | {w for term in vocab if " " in term for w in term.split(" ")})
+        self.word_ids = ids = {w: i for i, w in enumerate(words)}
+        self.unigram_of = np.asarray([rank[vocab[w]] if w in vocab else -1 for w in words], dtype=np.int64)
+        keys = [ids[a] * len(words) + ids[b] for (a, b), _ in pairs]
+        feats = [rank[j] for _, j in pairs]
         order = np.argsort(keys)
         self.bigram_keys = np.asarray(keys, dtype=np.int64)[order]
         self.bigram_feats = np.asarray(feats, dtype=np.int64)[order]
