@@ -19,6 +19,7 @@ import base64
 import binascii
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -388,28 +389,31 @@ def _before(s: str, a: int) -> str:
 
 
 def _scan(s: str, case_kept: bool, want: frozenset[str] = _ALL) -> list[_Hit]:
-    """Every indicator of the wanted families found in one view; overlapping hits are resolved later."""
+    """Every indicator of the wanted families found in one view; overlapping hits are resolved later. With only
+    some families wanted (no disguising characters in the text), each runs on the lines its trigger fires on."""
+    spans = _line_spans(s, want) if want != _ALL else None
+    where = (lambda family: spans[family]) if spans else (lambda family: None)
     hits: list[_Hit] = []
     if "link" in want:
-        hits += _links(s, case_kept)
+        hits += _links(s, case_kept, where("link"))
     if "email" in want:
-        hits += _emails(s)
+        hits += _emails(s, where("email"))
     if "handle" in want:
-        hits += _handles(s)
+        hits += _handles(s, where("handle"))
     if "url" in want:
-        hits += _urls(s)
+        hits += _urls(s, where("url"))
     if not case_kept:
         return hits
     if "digits" in want:
-        hits += _numbers(s)
+        hits += _numbers(s, where("digits"))
     if "crypto" in want:
-        hits += _wallets(s)
+        hits += _wallets(s, where("crypto"))
     return hits
 
 
-def _links(s: str, case_kept: bool) -> list[_Hit]:
+def _links(s: str, case_kept: bool, spans: _Spans | None = None) -> list[_Hit]:
     hits = []
-    for m in _TME.finditer(s):
+    for m in _matches(_TME, s, spans):
         if m["tphone"]:
             e164 = _intl_phone(m["tphone"])
             if e164:
@@ -421,7 +425,7 @@ def _links(s: str, case_kept: bool) -> list[_Hit]:
             h = _handle(m["name"] or m["name2"])
             if h:
                 hits.append(_Hit(h[0], m.start(), m.end(), h[1], 0))
-    for m in _WHATSAPP.finditer(s):
+    for m in _matches(_WHATSAPP, s, spans):
         if m["wainv"]:
             if case_kept:
                 hits.append(_Hit("whatsapp", m.start(), m.end(), "chat.whatsapp.com/" + m["wainv"], 0))
@@ -429,7 +433,7 @@ def _links(s: str, case_kept: bool) -> list[_Hit]:
         e164 = _intl_phone(m["wa"] or m["wa2"])
         if e164:
             hits.append(_Hit("whatsapp", m.start(), m.end(), e164, 0))
-    for m in _VK.finditer(s):
+    for m in _matches(_VK, s, spans):
         name = m["vk"].rstrip(".-").lower()
         end = m.start("vk") + len(name)
         if len(name) >= 2:
@@ -437,9 +441,9 @@ def _links(s: str, case_kept: bool) -> list[_Hit]:
     return hits
 
 
-def _emails(s: str) -> list[_Hit]:
+def _emails(s: str, spans: _Spans | None = None) -> list[_Hit]:
     hits = []
-    for m in _EMAIL.finditer(s):
+    for m in _matches(_EMAIL, s, spans):
         if m["dom1"]:
             dom = m["dom1"].lower()
         else:
@@ -450,25 +454,25 @@ def _emails(s: str) -> list[_Hit]:
     return hits
 
 
-def _handles(s: str) -> list[_Hit]:
+def _handles(s: str, spans: _Spans | None = None) -> list[_Hit]:
     hits = []
-    for m in _HANDLE.finditer(s):
+    for m in _matches(_HANDLE, s, spans):
         h = _handle(m["h"] or re.sub(r"[ \t]", "", m["hs"]))
         if h:
             hits.append(_Hit(h[0], m.start(), m.end(), h[1], 2))
     return hits
 
 
-def _urls(s: str) -> list[_Hit]:
+def _urls(s: str, spans: _Spans | None = None) -> list[_Hit]:
     hits = []
-    for m in _URL.finditer(s):
+    for m in _matches(_URL, s, spans):
         written = m.group(0).rstrip(".,;:!?")
         parts = urlsplit(written if "://" in written else "http://" + written)
         host = (parts.hostname or "").removeprefix("www.")
         if not host or host in _OWN_HOSTS or "." not in host:
             continue
         hits.append(_Hit("url", m.start(), m.start() + len(written), _url_norm(host, parts.path), 3))
-    for m in _DOMAIN.finditer(s):
+    for m in _matches(_DOMAIN, s, spans):
         host = _host(m["host"])
         if not host or host in _OWN_HOSTS:
             continue
@@ -478,9 +482,9 @@ def _urls(s: str) -> list[_Hit]:
     return hits
 
 
-def _numbers(s: str) -> list[_Hit]:
+def _numbers(s: str, spans: _Spans | None = None) -> list[_Hit]:
     hits = []
-    for m in _PHONE.finditer(s):
+    for m in _matches(_PHONE, s, spans):
         written = m.group(0)
         if _NOT_CONTACT.search(_before(s, m.start())) or _CURRENCY_AFTER.match(s, m.end()):
             continue
@@ -489,27 +493,70 @@ def _numbers(s: str) -> list[_Hit]:
         e164 = _phone(written)
         if e164:
             hits.append(_Hit("phone", m.start(), m.end(), e164, 5))
-    for m in _CARD.finditer(s):
+    for m in _matches(_CARD, s, spans):
         if _NOT_CONTACT.search(_before(s, m.start())) or _CURRENCY_AFTER.match(s, m.end()):
             continue
         number = _card(m.group(0))
         if number:
             hits.append(_Hit("card", m.start(), m.end(), number, 5))
-    for m in _IBAN.finditer(s):
+    for m in _matches(_IBAN, s, spans):
         number = _kz_iban(m.group(0))
         if number:
             hits.append(_Hit("iban", m.start(), m.end(), number, 5))
     return hits
 
 
-def _wallets(s: str) -> list[_Hit]:
+def _wallets(s: str, spans: _Spans | None = None) -> list[_Hit]:
     hits = []
     for pattern, kind, check in ((_BTC, "btc", _btc), (_ETH, "eth", _eth), (_TRON, "tron", _tron), (_TON, "ton", _ton)):
-        for m in pattern.finditer(s):
+        for m in _matches(pattern, s, spans):
             norm = check(m.group(0))
             if norm:
                 hits.append(_Hit(kind, m.start(), m.end(), norm, 5))
     return hits
+
+
+# where each family's trigger fires, line by line: no pattern or trigger matches across a line break, so a
+# family's patterns need to run only on the lines where its trigger fires (a long post has few such lines)
+_LINE_TRIGGERS = {
+    "link": re.compile(r"me/|me /|tg:|whatsapp|vk\."), "at": re.compile("@"),
+    "dotted": re.compile(rf"dot|\[\.\]|\(\.\)| \. |chk|{_T_DOT.pattern}|{_T_TOCHKA.pattern}"),
+    "web": re.compile("://|www"), "digits": re.compile(f"{_T_DIGITS.pattern}|{_T_IBAN.pattern}"), "crypto": _T_LONG}
+_FAMILY_TRIGGERS = {"link": ("link",), "email": ("at", "dotted"), "handle": ("at",), "url": ("dotted", "web"),
+                    "digits": ("digits",), "crypto": ("crypto",)}
+_Spans = list[tuple[int, int]]
+
+
+def _line_spans(s: str, want: frozenset[str]) -> dict[str, _Spans] | None:
+    """For each wanted family, the spans of s made of the lines where its trigger fires (None: scan it all)."""
+    low = s.lower()
+    if len(low) != len(s):
+        return None
+    starts = [0] + [m.end() for m in re.finditer("\n", s)]
+    if len(starts) < 3:  # a line or two: nothing to skip
+        return None
+    fired = {name: {bisect_right(starts, m.start()) - 1 for m in rx.finditer(low)} for name, rx in _LINE_TRIGGERS.items()}
+    starts.append(len(s))
+    spans = {}
+    for family in want:
+        lines = sorted(set().union(*(fired[t] for t in _FAMILY_TRIGGERS[family])))
+        merged: _Spans = []
+        for k in lines:
+            if merged and merged[-1][1] == starts[k]:
+                merged[-1] = (merged[-1][0], starts[k + 1])
+            else:
+                merged.append((starts[k], starts[k + 1]))
+        spans[family] = merged
+    return spans
+
+
+def _matches(pattern: re.Pattern, s: str, spans: _Spans | None):
+    """pattern.finditer over s, or over each span of it (lookbehinds still see what comes before a span)."""
+    if spans is None:
+        yield from pattern.finditer(s)
+        return
+    for a, b in spans:
+        yield from pattern.finditer(s, a, b)
 
 
 def might_have_indicators(text: str) -> bool:

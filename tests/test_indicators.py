@@ -112,6 +112,20 @@ def test_the_cheap_check_only_skips_texts_without_indicators():
     assert not might_have_indicators("Требуется продавец в магазин, график 2/2, оплата 150 000 ₸")
 
 
+def test_scanning_only_the_lines_a_trigger_fires_on_finds_what_a_whole_scan_does(monkeypatch):
+    import classifier.indicators as ind
+
+    data = [r["text"] for r in rows()]
+    filler = ["Работа в офисе, график 5/2.", "Оплата 150 000 ₸ в месяц", "", "Пишите в комментарии 🙂"]
+    # long posts: several test texts (contacts, near misses, disguises) between lines that hold nothing
+    posts = ["\n".join(data[k:k + 4] + filler[: k % 5]) for k in range(0, len(data), 3)]
+    lined = [find_indicators(p, reveal=True) for p in posts]
+    monkeypatch.setattr(ind, "_line_spans", lambda s, want: None)
+    whole = [find_indicators(p, reveal=True) for p in posts]
+    assert sum(map(len, whole)) > len(posts)
+    assert lined == whole
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_any_text_gives_valid_spans(text):
