@@ -390,8 +390,14 @@ def token_weights(docs, norms, chosen, char_ptr, char_ids, seq_ptr, seq_ids, uni
     return out
 
 
+
 # classes of code points for quick_tokens (tokenview.quick_tables builds the table from the patterns)
-Q_OTHER, Q_DIGIT, Q_LATIN, Q_CYRILLIC, Q_OPEN, Q_QUOTE, Q_CLOSE, Q_HYPHEN = range(8)
+Q_OTHER, Q_DIGIT, Q_LATIN, Q_CYRILLIC, Q_PUNCT = range(5)
+
+
+@njit(cache=True, nogil=True)
+def _class(c, classes):
+    return classes[c] if c < classes.shape[0] else Q_OTHER
 
 
 @njit(cache=True, nogil=True)
@@ -400,7 +406,7 @@ def _number(cp, a, b, classes):
     p = a
     while True:
         q = p
-        while q < b and cp[q] < classes.shape[0] and classes[cp[q]] == Q_DIGIT:
+        while q < b and _class(cp[q], classes) == Q_DIGIT:
             q += 1
         if q == p:
             return False
@@ -415,11 +421,48 @@ def _number(cp, a, b, classes):
 
 
 @njit(cache=True, nogil=True)
+def _word_script(cp, a, b, classes, lower):
+    """Q_CYRILLIC or Q_LATIN if cp[a:b] is a word the normalization pass only lower-cases, else Q_OTHER: letters
+    of one script and plain punctuation, no character three times in a row, no lone letter beside another
+    run of letters (a Latin word: no lone letter at all), no dot between Cyrillic letters."""
+    script = Q_OTHER
+    runs = 0
+    single = False
+    run = 0
+    for r in range(a, b):
+        c = cp[r]
+        cls = _class(c, classes)
+        if cls == Q_LATIN or cls == Q_CYRILLIC:
+            if script == Q_OTHER:
+                script = cls
+            elif cls != script:
+                return Q_OTHER
+            run += 1
+            if run == 1:
+                runs += 1
+        elif cls == Q_PUNCT:
+            if run == 1:
+                single = True
+            if c == 46 and script == Q_CYRILLIC and run > 0 and r + 1 < b and _class(cp[r + 1], classes) == Q_CYRILLIC:
+                return Q_OTHER
+            run = 0
+        else:
+            return Q_OTHER
+        if r >= a + 2 and lower[c] == lower[cp[r - 1]] and lower[c] == lower[cp[r - 2]]:
+            return Q_OTHER
+    if run == 1:
+        single = True
+    if script == Q_OTHER or (single and (runs > 1 or script == Q_LATIN)):
+        return Q_OTHER
+    return script
+
+
+@njit(cache=True, nogil=True)
 def quick_tokens(cp, starts, stops, classes, lower, plain):
-    """For each token cp[starts[i]:stops[i]]: its quick kind (0: needs tokenview, 1: a number, 2: a Cyrillic
-    word, 3: a Latin word; as tokenview._quick_view decides), its letters, its plain letters and whether its
-    first or last character is a lone letter; and the lower-cased tokens, each followed by a newline (empty
-    for kind 0), as code points."""
+    """For each token cp[starts[i]:stops[i]]: its kind (0: needs tokenview, 1: a number, 2: a Cyrillic word,
+    3: a Latin word, each one the pass leaves as it is but for case), its letters, its plain letters and
+    whether its first or last character is a lone letter; and the lower-cased tokens, each followed by a
+    newline (empty for kind 0), as code points."""
     n = starts.shape[0]
     kind = np.zeros(n, dtype=np.int64)
     letters = np.zeros(n, dtype=np.int64)
@@ -437,44 +480,8 @@ def quick_tokens(cp, starts, stops, classes, lower, plain):
         if _number(cp, a, b, classes):
             k = 1
         else:
-            p = a
-            q = b
-            if cp[p] < classes.shape[0] and (classes[cp[p]] == Q_OPEN or classes[cp[p]] == Q_QUOTE):
-                p += 1
-            if q > p and cp[q - 1] < classes.shape[0] and (classes[cp[q - 1]] == Q_CLOSE
-                                                           or classes[cp[q - 1]] == Q_QUOTE):
-                q -= 1
-            if q > p and cp[p] < classes.shape[0]:
-                script = classes[cp[p]]
-                if script == Q_LATIN or script == Q_CYRILLIC:
-                    k = 2 if script == Q_CYRILLIC else 3
-                    run = 0  # letters since the last hyphen
-                    hyphens = 0
-                    short = False
-                    for r in range(p, q):
-                        c = cp[r]
-                        cls = classes[c] if c < classes.shape[0] else Q_OTHER
-                        if cls == script:
-                            run += 1
-                        elif cls == Q_HYPHEN and script == Q_CYRILLIC and run > 0:
-                            short = short or run < 2
-                            hyphens += 1
-                            run = 0
-                        else:
-                            k = 0
-                            break
-                    if k != 0 and (run == 0 or (hyphens > 0 and (short or run < 2)) or (k == 3 and run < 2)):
-                        k = 0
-                    if k != 0:  # a letter three times in a row is for the full pass
-                        same = 1
-                        for r in range(p + 1, q):
-                            if lower[cp[r]] == lower[cp[r - 1]] and classes[cp[r]] == script:
-                                same += 1
-                                if same >= 3:
-                                    k = 0
-                                    break
-                            else:
-                                same = 1
+            script = _word_script(cp, a, b, classes, lower)
+            k = 2 if script == Q_CYRILLIC else (3 if script == Q_LATIN else 0)
         kind[i] = k
         if k != 0:
             count = 0
@@ -483,21 +490,21 @@ def quick_tokens(cp, starts, stops, classes, lower, plain):
                 c = cp[r]
                 out[m] = lower[c] if c < lower.shape[0] else c
                 m += 1
-                cls = classes[c] if c < classes.shape[0] else Q_OTHER
+                cls = _class(c, classes)
                 if k >= 2 and (cls == Q_LATIN or cls == Q_CYRILLIC):
                     count += 1
                     if k == 2 or plain[lower[c]]:
                         plain_count += 1
             letters[i] = count
             plains[i] = plain_count
-            if k >= 2:
-                first = classes[cp[a]] >= Q_LATIN and classes[cp[a]] <= Q_CYRILLIC
-                last = classes[cp[b - 1]] >= Q_LATIN and classes[cp[b - 1]] <= Q_CYRILLIC
+            if k >= 2:  # as tokenview._edge: a letter first (last) with no letter after (before) it
+                first = _class(cp[a], classes)
+                last = _class(cp[b - 1], classes)
                 single = b - a == 1
-                after = classes[cp[a + 1]] if not single else Q_OTHER
-                before = classes[cp[b - 2]] if not single else Q_OTHER
-                edge[i] = (first and (single or not (after == Q_LATIN or after == Q_CYRILLIC))) or (
-                    last and (single or not (before == Q_LATIN or before == Q_CYRILLIC)))
+                after = _class(cp[a + 1], classes) if not single else Q_OTHER
+                before = _class(cp[b - 2], classes) if not single else Q_OTHER
+                edge[i] = ((first == Q_LATIN or first == Q_CYRILLIC) and not (after == Q_LATIN or after == Q_CYRILLIC)) or (
+                    (last == Q_LATIN or last == Q_CYRILLIC) and not (before == Q_LATIN or before == Q_CYRILLIC))
         out[m] = 10
         m += 1
     return kind, letters, plains, edge, out[:m]

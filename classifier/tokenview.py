@@ -98,16 +98,18 @@ def _variant(words: list[str], disguised: int, cyrillic: bool) -> Variant | None
 # a lone letter) with a bracket, quote or punctuation mark at either end, a Latin word of two or more letters
 # likewise (a Latin word stays Latin; only a lone look-alike letter is rewritten), and a plain number
 _C = "а-яёәғқңөұүһіА-ЯЁӘҒҚҢӨҰҮҺІ"
-_OPEN, _CLOSE = "«(", "»).,!?:;"  # and a quote mark, either side
-_EDGES = (f"[{_OPEN}\"]?", f"[{_CLOSE}\"]?")
-_CYRILLIC_WORD = re.compile(rf"{_EDGES[0]}(?:[{_C}]+|[{_C}]{{2,}}(?:-[{_C}]{{2,}})+){_EDGES[1]}")
-_LATIN_WORD = re.compile(rf"{_EDGES[0]}[A-Za-z]{{2,}}{_EDGES[1]}")
+_CYRILLIC_WORD = re.compile(rf"[«(\"]?(?:[{_C}]+|[{_C}]{{2,}}(?:-[{_C}]{{2,}})+)[»)\".,!?:;]?")
+_LATIN_WORD = re.compile(r"[«(\"]?[A-Za-z]{2,}[»)\".,!?:;]?")
 _NUMBER = re.compile(r"\d+(?:[.,:/\-]\d+)*[.,]?", re.ASCII)
 
 
+# punctuation no step of the pass rewrites inside a word (not: _ * | ~ ` + @, separators and leet)
+_PLAIN_PUNCT = "".join(c for c in map(chr, range(0x21, 0x7f)) if not c.isalnum() and c not in "_*|~`+@") + "«»"
+
+
 def quick_tables(size: int = 0x500) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """What kernels.quick_tokens needs to decide as _quick_view does, for code points below size: each one's
-    class (kernels.Q_*), its lower case, and whether it is a plain letter (for a Latin word's script)."""
+    """What kernels.quick_tokens needs, for code points below size: each one's class (kernels.Q_*), its lower
+    case, and whether it is a plain letter (for a Latin word's script)."""
     from . import kernels as k
 
     classes = np.zeros(size, dtype=np.int8)
@@ -124,14 +126,8 @@ def quick_tables(size: int = 0x500) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             classes[c] = k.Q_LATIN
         elif re.fullmatch(f"[{_C}]", ch):
             classes[c] = k.Q_CYRILLIC
-        elif ch in _OPEN:
-            classes[c] = k.Q_OPEN
-        elif ch == '"':
-            classes[c] = k.Q_QUOTE
-        elif ch in _CLOSE:
-            classes[c] = k.Q_CLOSE
-        elif ch == "-":
-            classes[c] = k.Q_HYPHEN
+        elif ch in _PLAIN_PUNCT:
+            classes[c] = k.Q_PUNCT
     return classes, lower, plain
 
 
