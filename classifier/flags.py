@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _NUM = r"\d[\d\s.,]*\s?(?:к|k|тыс\w*|мың|000)?"
 _MONEY = r"(?:₸|₽|\$|тг|тенге|теңге|руб\w*|р\b|usd|usdt|долл\w*|бакс\w*|евро|сом)"
@@ -177,24 +178,29 @@ def _any(patterns) -> re.Pattern:
 
 # Most tokens match nothing of a group, and one search answers that for the whole group: for the patterns, a
 # search for any of their stems (cheaper than the patterns' own alternation); for the anchors, their alternation.
-_STEM_GATE = re.compile("|".join(map(re.escape, sorted({s for st in STEMS.values() for s in st}, key=len,
-                                                           reverse=True))))
+# Compiled on first use: only a model that uses red flags as features asks for token bits.
+@lru_cache(maxsize=1)
+def _gates() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    stems = sorted({s for st in STEMS.values() for s in st}, key=len, reverse=True)
+    return (re.compile("|".join(map(re.escape, stems))), *(_any(p for _, p in g) for g in (_INSIDE, _ENDS, _STARTS)))
+
+
 _GATED = tuple((STEMS[name], p) for name, p in _COMPILED.items())
-_INSIDE_GATE, _ENDS_GATE, _STARTS_GATE = (_any(p for _, p in group) for group in (_INSIDE, _ENDS, _STARTS))
 
 
 def token_bits(text: str) -> tuple[int, int, int, int]:
     """Bit masks for one normalized token: patterns matched inside it alone, anchors inside it, pair anchors
     whose first word ends it, pair anchors whose second word starts it."""
     hits = inside = ends = starts = 0
-    if _STEM_GATE.search(text):
+    stem_gate, inside_gate, ends_gate, starts_gate = _gates()
+    if stem_gate.search(text):
         hits = sum(1 << k for k, (stems, p) in enumerate(_GATED)
                    if any(stem in text for stem in stems) and p.search(text))
-    if _INSIDE_GATE.search(text):
+    if inside_gate.search(text):
         inside = sum(bit for bit, p in _INSIDE if p.search(text))
-    if _ENDS_GATE.search(text):
+    if ends_gate.search(text):
         ends = sum(bit for bit, p in _ENDS if p.search(text))
-    if _STARTS_GATE.match(text):
+    if starts_gate.match(text):
         starts = sum(bit for bit, p in _STARTS if p.match(text))
     return hits, inside, ends, starts
 
