@@ -124,8 +124,8 @@ class Scorer:
         if self._fast is None:
             from .fast import FastScorer
 
-            n_word = len(self.compiled.word_vocab)
-            n_char = len(self.compiled.char_vocab)
+            n_word = len(self.compiled.word_terms)
+            n_char = len(self.compiled.char_terms)
             direction = (self.compiled.word_idf * self._direction[:n_word],
                          self.compiled.char_idf * self._direction[n_word:n_word + n_char])
             self._fast = FastScorer(self.compiled, direction=direction)

@@ -106,9 +106,9 @@ class TokenTable:
         word_rank[self.word_order] = np.arange(len(self.word_order))
         # words of the word vocabulary (alone or in a bigram) get dense ids, so bigrams become integer pairs
         vocab, rank = model.word_vocab, word_rank.tolist()
-        pairs = [(term.split(" "), j) for term, j in vocab.items() if term.count(" ") == 1]
-        words = sorted({term for term in vocab if " " not in term}
-                       | {w for term in vocab if " " in term for w in term.split(" ")})
+        split = [(term.split(" "), j) for term, j in vocab.items()]
+        pairs = [(parts, j) for parts, j in split if len(parts) == 2]
+        words = sorted({w for parts, _ in split for w in parts})
         self.word_ids = ids = {w: i for i, w in enumerate(words)}
         self.unigram_of = np.asarray([rank[vocab[w]] if w in vocab else -1 for w in words], dtype=np.int64)
         keys = [ids[a] * len(words) + ids[b] for (a, b), _ in pairs]
