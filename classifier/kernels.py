@@ -508,3 +508,40 @@ def quick_tokens(cp, starts, stops, classes, lower, plain):
         out[m] = 10
         m += 1
     return kind, letters, plains, edge, out[:m]
+
+
+@njit(cache=True, nogil=True)
+def word_ids(cp, ends, is_word, keys, values):
+    """Vocabulary ids (or -1) of the words of each text as scikit-learn's default token_pattern finds them
+    (runs of two or more word characters), with how many per text; `ok` is False when a text holds a code point
+    past the is_word table (the caller then finds its words itself)."""
+    mask = np.uint64(keys.shape[0] - 1)
+    out = np.empty(cp.shape[0] // 2 + 1, dtype=np.int64)
+    counts = np.zeros(ends.shape[0], dtype=np.int64)
+    ok = np.ones(ends.shape[0], dtype=np.bool_)
+    m = 0
+    start = 0
+    for i in range(ends.shape[0]):
+        stop = ends[i]
+        p = start
+        while p < stop:
+            c = cp[p]
+            if c >= is_word.shape[0]:
+                ok[i] = False
+                p += 1
+                continue
+            if not is_word[c]:
+                p += 1
+                continue
+            q = p
+            while q < stop and cp[q] < is_word.shape[0] and is_word[cp[q]]:
+                q += 1
+            if q < stop and cp[q] >= is_word.shape[0]:
+                ok[i] = False
+            if q - p >= 2:
+                out[m] = find(keys, values, fnv(cp, p, q), mask)
+                m += 1
+                counts[i] += 1
+            p = q
+        start = stop
+    return out[:m], counts, ok

@@ -110,6 +110,10 @@ class TokenTable:
         pairs = [(parts, j) for parts, j in split if len(parts) == 2]
         words = sorted({w for parts, _ in split for w in parts})
         self.word_ids = ids = {w: i for i, w in enumerate(words)}
+        self.word_keys, self.word_values = _hash_table(words, np.arange(len(words), dtype=np.int64))
+        # scikit-learn's \w, for the code points normalized text is made of (a text past them is done in Python)
+        self._is_word = np.fromiter(((chr(c).isalnum() or c == 95) for c in range(0x3000)), dtype=np.bool_,
+                                    count=0x3000)
         self.unigram_of = np.asarray([rank[vocab[w]] if w in vocab else -1 for w in words], dtype=np.int64)
         keys = [ids[a] * len(words) + ids[b] for (a, b), _ in pairs]
         feats = [rank[j] for _, j in pairs]
@@ -142,7 +146,6 @@ class TokenTable:
         if self.model.dense_weight and self.model.flag_names:
             self._new_bits.append(token_bits(text))
         self._new_texts.append(text)
-        self.sequence.append([self.word_ids.get(w, -1) for w in WORD_TOKEN.findall(text)])
         return j
 
     def _raw_row(self, token: str) -> list[int]:
@@ -209,13 +212,20 @@ class TokenTable:
         """Move what was computed for new normalized tokens into the arrays; n-grams in one compiled pass."""
         self.bits.extend(self._new_bits or np.zeros((0, 4)))  # stays empty unless the model uses red flags
         self._new_bits = []
-        self.sequence.seal()
         if not self._new_texts:
             return
         cp, ends = _code_points(self._new_texts)
         ids, counts = kernels.char_ngrams(cp, ends, self.char_n[0], self.char_n[1], self.char_keys, self.char_values)
         self.chars.ids.extend(ids)
         self.chars.indptr.extend(self.chars.indptr.view[-1] + np.cumsum(counts))
+        ids, counts, ok = kernels.word_ids(cp, ends, self._is_word, self.word_keys, self.word_values)
+        if ok.all():
+            self.sequence.ids.extend(ids)
+            self.sequence.indptr.extend(self.sequence.indptr.view[-1] + np.cumsum(counts))
+        else:  # a character past the table: the words of this batch's tokens the slower way
+            for text in self._new_texts:
+                self.sequence.append([self.word_ids.get(w, -1) for w in WORD_TOKEN.findall(text)])
+            self.sequence.seal()
         self._new_texts = []
 
     def _store(self, hashes: np.ndarray, rows: np.ndarray) -> None:

@@ -139,6 +139,22 @@ def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
     assert quick > len(tokens) / 2
 
 
+def test_compiled_word_ids_equal_the_token_pattern(scorer, corpus_sample):
+    import re
+
+    from classifier.compiled import WORD_TOKEN
+    from classifier.tokens import TokenTable
+
+    table = TokenTable(scorer.compiled)
+    word = re.compile(r"\w")
+    assert all((word.fullmatch(chr(c)) is not None) == table._is_word[c] for c in range(len(table._is_word)))
+    table.tokens(corpus_sample)
+    table.tokens(["日本語の求人 курьер", "a_b c1 ５５ x² ½ ǅungla курьер"])  # past the table: the Python way
+    ptr, ids = table.sequence.indptr.view, table.sequence.ids.view
+    for j, text in enumerate(table.norm_text):
+        assert ids[ptr[j]:ptr[j + 1]].tolist() == [table.word_ids.get(w, -1) for w in WORD_TOKEN.findall(text)], text
+
+
 def test_records_are_the_results_without_reasons(scorer, corpus_sample):
     texts = corpus_sample[:300]
     assert scorer.records(texts, ids=range(300)) == [r.model_dump() for r in scorer.score(texts, range(300), explain=False)]
