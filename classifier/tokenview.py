@@ -103,11 +103,13 @@ _LATIN_WORD = re.compile(r"[«(\"]?[A-Za-z]{2,}[»)\".,!?:;]?")
 _NUMBER = re.compile(r"\d+(?:[.,:/\-]\d+)*[.,]?", re.ASCII)
 
 
-# punctuation no step of the pass rewrites inside a word (not: _ * | ~ ` + @, separators and leet)
-_PLAIN_PUNCT = "".join(c for c in map(chr, range(0x21, 0x7f)) if not c.isalnum() and c not in "_*|~`+@") + "«»"
+# punctuation no step of the pass rewrites inside a word (not: _ * | ~ ` + @, separators and leet), and the signs
+# the pass leaves alone
+_PLAIN_PUNCT = ("".join(c for c in map(chr, range(0x21, 0x7f)) if not c.isalnum() and c not in "_*|~`+@")
+                + "«»№—–…“”‘’₸₽€£¥°")
 
 
-def quick_tables(size: int = 0x500) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def quick_tables(size: int = 0x2200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What kernels.quick_tokens needs, for code points below size: each one's class (kernels.Q_*), its lower
     case, and whether it is a plain letter (for a Latin word's script)."""
     from . import kernels as k
