@@ -15,12 +15,11 @@ def _without_blas() -> None:
     answered "no" unless SciPy is loaded already. SciPy imports normally afterwards."""
     if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
         return
-    blocked = "scipy.linalg" if "scipy" in sys.modules else "scipy"
-    sys.modules[blocked] = None  # an import of it raises ImportError
+    sys.modules["scipy.linalg"] = None  # an import of it raises ImportError (the light scipy package still loads)
     try:
         import numba.np.arraymath  # noqa: F401
     finally:
-        del sys.modules[blocked]
+        del sys.modules["scipy.linalg"]
 
 
 _without_blas()
