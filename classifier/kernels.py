@@ -46,11 +46,13 @@ def fnv(cp, start, stop):
 def tokenize(cp, doc_ends, spaces, keys, values):
     """Tokens of every text: (start, end, text index, hash, table row or -1) arrays; doc_ends[i] is where
     text i ends in cp, the code points of all texts one after another."""
-    n = cp.shape[0]
-    starts = np.empty(n // 2 + 1, dtype=np.int64)
-    ends = np.empty(n // 2 + 1, dtype=np.int64)
-    docs = np.empty(n // 2 + 1, dtype=np.int64)
-    hashes = np.empty(n // 2 + 1, dtype=np.uint64)
+    # a text of length L holds at most L // 2 + 1 tokens (one character, one space, ...); texts follow one
+    # another with no space between them, so the bound is summed per text
+    bound = cp.shape[0] // 2 + doc_ends.shape[0] + 1
+    starts = np.empty(bound, dtype=np.int64)
+    ends = np.empty(bound, dtype=np.int64)
+    docs = np.empty(bound, dtype=np.int64)
+    hashes = np.empty(bound, dtype=np.uint64)
     mask = np.uint64(keys.shape[0] - 1)
     count = 0
     pos = 0

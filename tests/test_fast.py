@@ -98,6 +98,14 @@ def test_red_flags_found_per_token_match_the_patterns(with_flags, corpus_sample)
     assert flagged > len(corpus_sample) / 3  # the sample does exercise the flags
 
 
+def test_texts_of_one_letter_words_side_by_side_are_all_split(scorer):
+    # texts follow one another without a space, so a batch holds more tokens than half its characters
+    texts = ["з а к л а д к и"] * 3 + ["a b c"] * 40 + ["x"] * 9
+    docs, _, starts, stops = FastScorer(scorer.compiled).table.tokens(texts)
+    got = [texts[d][a:b] for d, a, b in zip(docs.tolist(), starts.tolist(), stops.tolist())]
+    assert got == [t for text in texts for t in text.split()]
+
+
 def test_empty_batch(scorer):
     assert FastScorer(scorer.compiled).decision([]).shape == (0, len(scorer.compiled.intercept))
 
