@@ -163,8 +163,8 @@ class TokenTable:
 
     def _new_rows(self, joined: str, cp: np.ndarray, starts: np.ndarray, stops: np.ndarray,
                   tokens: np.ndarray) -> np.ndarray:
-        """Rows of new distinct tokens (by index into starts/stops): plain words and numbers from one compiled
-        pass, which decides and computes as tokenview's quick path does; the others through token_view."""
+        """Rows of new distinct tokens (by index into starts/stops): numbers and words that normalization only
+        lower-cases from one compiled pass (kernels.quick_tokens), the others through token_view."""
         kind, letters, plain, edge, lowered = kernels.quick_tokens(cp, starts[tokens], stops[tokens], *self._quick)
         words = lowered.tobytes().decode("utf-32-le").split("\n")
         block = np.zeros((len(tokens), RAW_COLUMNS), dtype=np.int32)

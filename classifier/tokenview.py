@@ -117,19 +117,15 @@ def quick_tables(size: int = 0x2200) -> tuple[np.ndarray, np.ndarray, np.ndarray
     classes = np.zeros(size, dtype=np.int8)
     lower = np.arange(size, dtype=np.uint32)
     plain = np.zeros(size, dtype=np.bool_)
-    for c in range(size):
-        ch = chr(c)
-        if len(ch.lower()) == 1:
-            lower[c] = ord(ch.lower())
-        plain[c] = _PLAIN_LETTER.fullmatch(ch) is not None
-        if "0" <= ch <= "9":
-            classes[c] = k.Q_DIGIT
-        elif re.fullmatch("[A-Za-z]", ch):
-            classes[c] = k.Q_LATIN
-        elif re.fullmatch(f"[{_C}]", ch):
-            classes[c] = k.Q_CYRILLIC
-        elif ch in _PLAIN_PUNCT:
-            classes[c] = k.Q_PUNCT
+    cyrillic = re.compile(f"[{_C}]")
+    for cls, chars in ((k.Q_DIGIT, "0123456789"), (k.Q_PUNCT, _PLAIN_PUNCT),
+                       (k.Q_LATIN, [chr(c) for c in range(0x80) if re.fullmatch("[A-Za-z]", chr(c))]),
+                       (k.Q_CYRILLIC, [chr(c) for c in range(0x400, 0x530) if cyrillic.fullmatch(chr(c))])):
+        for ch in chars:
+            classes[ord(ch)] = cls
+            if cls in (k.Q_LATIN, k.Q_CYRILLIC):
+                lower[ord(ch)] = ord(ch.lower())
+                plain[ord(ch.lower())] = _PLAIN_LETTER.fullmatch(ch.lower()) is not None
     return classes, lower, plain
 
 
