@@ -2,7 +2,8 @@
 in the same run. Prints figures; asserts nothing.
 
 usage: python tests/bench/bench_score.py [--file FILE.jsonl] [--repeat 10] [--seconds 10] [--runs 3] [--no-api]
-- every figure is the best of --runs runs (a shared machine's speed drifts between runs);
+- every figure is the best of --runs rounds in which the commands compared take turns (a shared machine's speed
+  drifts between runs);
 - the input: FILE (JSONL with id and text), or the project's written texts, each written --repeat times over
   (real streams repeat their ads; a run on the distinct texts alone is printed too);
 - the yardstick: TF-IDF (word 1-2 + char_wb 2-5, sublinear) + logistic regression, fitted on the corpus,
@@ -40,10 +41,15 @@ def write_input(path: Path, texts: list[str], repeat: int) -> float:
 RUNS = 3  # each figure is the best of this many runs: a shared machine's speed drifts from one run to the next
 
 
-def run(args: list[str], one_core: bool) -> tuple[float, float]:
-    """(best wall seconds, its peak RSS MiB) of RUNS runs of a command in its own child process, optionally
-    pinned to core 0."""
-    return min(_run_once(args, one_core) for _ in range(RUNS))
+def run(commands: list[list[str]], one_core: bool) -> list[tuple[float, float]]:
+    """(best wall seconds, its peak RSS MiB) of each command over RUNS rounds, each in its own child process,
+    optionally pinned to core 0. The commands take turns within a round, so a drift of the machine's speed
+    falls on all of them alike instead of on the last one."""
+    best = [(float("inf"), 0.0)] * len(commands)
+    for _ in range(RUNS):
+        for k, args in enumerate(commands):
+            best[k] = min(best[k], _run_once(args, one_core))
+    return best
 
 
 def _run_once(args: list[str], one_core: bool) -> tuple[float, float]:
@@ -123,23 +129,20 @@ def main() -> None:
 
         out = str(tmp / "out.jsonl")
         print("adrisk score, end to end with start-up, one core:")
-        for label, extra in [("default (reasons for medium and high rows)", []), ("--no-reasons", ["--no-reasons"]),
-                             ("--reasons all", ["--reasons", "all"])]:
-            wall, rss = run([ADRISK, "score", str(data), "-o", out, *extra], one_core=True)
-            line(label, size, wall, rss)
-        for label, extra in [("default, distinct texts only (no repeats)", []),
-                             ("--reasons all, distinct texts only", ["--reasons", "all"])]:
-            wall, rss = run([ADRISK, "score", str(once), "-o", out, *extra], one_core=True)
-            line(label, size_once, wall, rss)
+        one_core = [("default (reasons for medium and high rows)", data, size, []),
+                    ("--no-reasons", data, size, ["--no-reasons"]), ("--reasons all", data, size, ["--reasons", "all"]),
+                    ("default, distinct texts only (no repeats)", once, size_once, []),
+                    ("--reasons all, distinct texts only", once, size_once, ["--reasons", "all"])]
+        results = run([[ADRISK, "score", str(path), "-o", out, *extra] for _, path, _, extra in one_core], True)
+        for (label, _, mb, _), (wall, rss) in zip(one_core, results):
+            line(label, mb, wall, rss)
         print(f"adrisk score --workers, every core ({os.cpu_count()}):")
         for label, path, mb, extra in [("default", data, size, []), ("--reasons all", data, size, ["--reasons", "all"]),
                                        ("--reasons all, distinct texts only", once, size_once, ["--reasons", "all"])]:
-            walls = {}
-            for workers in (1, 2):
-                walls[workers], rss = run([ADRISK, "score", str(path), "-o", out, "--workers", str(workers), *extra],
-                                          one_core=False)
-                line(f"{label}, --workers {workers}", mb, walls[workers], rss)
-            print(f"  {'':<52} 2 workers: {walls[1] / walls[2]:.2f}x one")
+            pair = run([[ADRISK, "score", str(path), "-o", out, "--workers", str(w), *extra] for w in (1, 2)], False)
+            for workers, (wall, rss) in zip((1, 2), pair):
+                line(f"{label}, --workers {workers}", mb, wall, rss)
+            print(f"  {'':<52} 2 workers: {pair[0][0] / pair[1][0]:.2f}x one")
     if not args.no_api:
         if not shutil.which("wrk"):
             print("API: skipped, wrk is not installed (make loadtest installs it)")
