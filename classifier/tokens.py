@@ -15,7 +15,7 @@ import numpy as np
 from . import kernels
 from .compiled import WORD_TOKEN
 from .flags import token_bits
-from .tokenview import quick_tables, token_view
+from .tokenview import quick_tables, replay_view, token_view
 
 # columns of a raw token's row; pairs are [plain text, mostly-Cyrillic text]
 OK, FIRST, NORM, DISGUISED, LETTERS, SCRIPT, LEFT, EDGE, EMPTY = (
@@ -148,8 +148,8 @@ class TokenTable:
         self._new_texts.append(text)
         return j
 
-    def _raw_row(self, token: str) -> list[int]:
-        view = token_view(token)
+    def _raw_row(self, token: str, read=token_view) -> list[int]:
+        view = read(token)
         row = [0] * RAW_COLUMNS
         if view is None:
             return row
@@ -164,7 +164,8 @@ class TokenTable:
     def _new_rows(self, joined: str, cp: np.ndarray, starts: np.ndarray, stops: np.ndarray,
                   tokens: np.ndarray) -> np.ndarray:
         """Rows of new distinct tokens (by index into starts/stops): numbers and words that normalization only
-        lower-cases from one compiled pass (kernels.quick_tokens), the others through token_view."""
+        lower-cases from one compiled pass (kernels.quick_tokens), which takes every shape tokenview's quick path
+        does; the others by replaying the pass on the token."""
         kind, letters, plain, edge, lowered = kernels.quick_tokens(cp, starts[tokens], stops[tokens], *self._quick)
         words = lowered.tobytes().decode("utf-32-le").split("\n")
         block = np.zeros((len(tokens), RAW_COLUMNS), dtype=np.int32)
@@ -181,7 +182,7 @@ class TokenTable:
         for pair, values in ((NORM, norm), (LETTERS, letters), (EDGE, edge)):
             block[quick, pair.start] = block[quick, pair.start + 1] = values[quick]
         for i in np.flatnonzero(~quick).tolist():
-            block[i] = self._raw_row(joined[starts[tokens[i]]:stops[tokens[i]]])
+            block[i] = self._raw_row(joined[starts[tokens[i]]:stops[tokens[i]]], replay_view)  # no quick shape
         return block
 
     def tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
