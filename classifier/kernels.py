@@ -391,8 +391,7 @@ def token_weights(docs, norms, chosen, char_ptr, char_ids, seq_ptr, seq_ids, uni
     return out
 
 
-
-# classes of code points for quick_tokens (tokenview.quick_tables builds the table from the patterns)
+# classes of code points for quick_tokens (tokenview.quick_tables builds the table)
 Q_OTHER, Q_DIGIT, Q_LATIN, Q_CYRILLIC, Q_PUNCT = range(5)
 
 
@@ -537,8 +536,6 @@ def word_ids(cp, ends, is_word, keys, values):
             q = p
             while q < stop and cp[q] < is_word.shape[0] and is_word[cp[q]]:
                 q += 1
-            if q < stop and cp[q] >= is_word.shape[0]:
-                ok[i] = False
             if q - p >= 2:
                 out[m] = find(keys, values, fnv(cp, p, q), mask)
                 m += 1
