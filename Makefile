@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the scorer's loops built ahead of time (classifier/kernels.py): a start without numba's import and cache
+KERNELS := $(VENV)/.kernels
+READY  := $(STAMP) $(KERNELS)
 MODEL  := models/model.skops
 DEV    := ../shared/data/dev.jsonl
 DEVARG := $(if $(wildcard $(DEV)),--dev $(DEV),)
@@ -37,16 +40,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# a failed build (no C compiler) is a warning: the loops then compile through numba at first use
+$(KERNELS): classifier/kernels_jit.py classifier/kernels.py classifier/kernels_build.py | $(STAMP)
+	-$(BIN)/python -m classifier.kernels_build
+	touch $(KERNELS)
+
+install: $(READY)
 
 # --force: `make train` means to replace the model, and a card left without its model file is no model to keep
-$(MODEL): | $(STAMP)
+$(MODEL): | $(READY)
 	$(BIN)/adrisk train --force $(DEVARG)
 
-train: $(STAMP)
+train: $(READY)
 	$(BIN)/adrisk train --force $(DEVARG)
 
-run: $(STAMP) $(MODEL)
+run: $(READY) $(MODEL)
 	$(BIN)/adrisk serve --host 127.0.0.1 --port 8000
 
 # installs only what is missing, so a repeated `make test` asks apt nothing
@@ -56,23 +64,23 @@ test-deps:
 bench-deps:
 	$(call apt,$(BENCH_DEBS),the benchmarks)
 
-test: $(STAMP) $(MODEL) test-deps
+test: $(READY) $(MODEL) test-deps
 	ADRISK_SOAK_SECONDS=$(SOAK) $(BIN)/python -m pytest
 
-evaluate: $(STAMP) $(MODEL)
+evaluate: $(READY) $(MODEL)
 	$(BIN)/python tests/test_checklist.py
 	$(BIN)/python tests/bench/evaluate.py $(DEV) $(EMSCAD)
 
-bench: $(STAMP) $(MODEL) bench-deps
+bench: $(READY) $(MODEL) bench-deps
 	$(BIN)/python tests/bench/bench_score.py
 	$(BIN)/python tests/bench/bench_indicators.py
 	$(BIN)/python tests/bench/bench_campaigns.py
 
-robustness: $(STAMP) $(MODEL)
+robustness: $(READY) $(MODEL)
 	$(BIN)/python tests/bench/robustness.py $(DEV)
 
-loadtest: $(STAMP) $(MODEL) bench-deps
+loadtest: $(READY) $(MODEL) bench-deps
 	$(BIN)/python tests/bench/loadtest.py --seconds 60
 
 clean:
-	rm -rf $(VENV) $(MODEL) models/compiled.npz models/card.json .pytest_cache .hypothesis
+	rm -rf $(VENV) $(MODEL) classifier/_kernels_aot.* models/compiled.npz models/card.json .pytest_cache .hypothesis

@@ -1,0 +1,543 @@
+"""The batch scorer's loops, compiled by numba: split texts into tokens, find them in the token table, and sum
+TF-IDF weights per text. Everything here works on plain numpy arrays; fast.py and tokens.py hold the logic.
+Called through `kernels`, which checks the argument types and uses the same loops built ahead of time when
+`make install` could build them.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from numba import njit
+
+from .kernels import Q_CYRILLIC, Q_DIGIT, Q_LATIN, Q_OTHER, Q_PUNCT
+
+
+def _without_blas() -> None:
+    """Import numba's array functions with SciPy hidden. At a first call numba checks whether SciPy's BLAS is
+    there (importing scipy.linalg, a fifth of a second); these loops use no linear algebra, so the check is
+    answered "no" unless SciPy is loaded already. SciPy imports normally afterwards."""
+    if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
+        return
+    sys.modules["scipy.linalg"] = None  # an import of it raises ImportError (the light scipy package still loads)
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        del sys.modules["scipy.linalg"]
+
+
+_without_blas()
+
+FNV_OFFSET = np.uint64(14695981039346656037)
+FNV_PRIME = np.uint64(1099511628211)
+ONE = np.uint64(1)
+
+
+@njit(cache=True, nogil=True)
+def fnv(cp, start, stop):
+    """FNV-1a hash of cp[start:stop], never 0 (0 marks an empty slot): the one hash of tokens and n-grams."""
+    h = FNV_OFFSET
+    for p in range(start, stop):
+        h = (h ^ np.uint64(cp[p])) * FNV_PRIME
+    return h | ONE
+
+
+@njit(cache=True, nogil=True)
+def tokenize(cp, doc_ends, spaces, keys, values):
+    """Tokens of every text: (start, end, text index, hash, table row or -1) arrays; doc_ends[i] is where
+    text i ends in cp, the code points of all texts one after another."""
+    # a text of length L holds at most L // 2 + 1 tokens (one character, one space, ...); texts follow one
+    # another with no space between them, so the bound is summed per text
+    bound = cp.shape[0] // 2 + doc_ends.shape[0] + 1
+    starts = np.empty(bound, dtype=np.int64)
+    ends = np.empty(bound, dtype=np.int64)
+    docs = np.empty(bound, dtype=np.int64)
+    hashes = np.empty(bound, dtype=np.uint64)
+    mask = np.uint64(keys.shape[0] - 1)
+    count = 0
+    pos = 0
+    for d in range(doc_ends.shape[0]):
+        end = doc_ends[d]
+        while pos < end:
+            c = cp[pos]
+            if c < spaces.shape[0] and spaces[c]:
+                pos += 1
+                continue
+            start = pos
+            while pos < end and not (cp[pos] < spaces.shape[0] and spaces[cp[pos]]):
+                pos += 1
+            starts[count] = start
+            ends[count] = pos
+            docs[count] = d
+            hashes[count] = fnv(cp, start, pos)
+            count += 1
+        pos = end
+    rows = np.empty(count, dtype=np.int64)
+    for t in range(count):
+        rows[t] = find(keys, values, hashes[t], mask)
+    return starts[:count], ends[:count], docs[:count], hashes[:count], rows
+
+
+@njit(cache=True, nogil=True)
+def find(keys, values, h, mask):
+    """Row stored under hash h, or -1 (linear probing)."""
+    i = h & mask
+    while True:
+        k = keys[i]
+        if k == h:
+            return values[i]
+        if k == 0:
+            return -1
+        i = (i + ONE) & mask
+
+
+@njit(cache=True, nogil=True)
+def insert(keys, values, hashes, rows):
+    """Store rows under their hashes (the table must have room)."""
+    mask = np.uint64(keys.shape[0] - 1)
+    for t in range(hashes.shape[0]):
+        h = hashes[t]
+        i = h & mask
+        while keys[i] != 0 and keys[i] != h:
+            i = (i + ONE) & mask
+        keys[i] = h
+        values[i] = rows[t]
+
+
+@njit(cache=True, nogil=True)
+def texts_plan(docs, rows, n_docs, ok, first, variant_cols, edge_cols, empty_cols, left_cols, script_cols):
+    """Per text: which variant its tokens take (1 = mostly Cyrillic), and whether it needs the full pass."""
+    cyr1 = np.zeros(n_docs)
+    other1 = np.zeros(n_docs)
+    bad = np.zeros(n_docs, dtype=np.bool_)
+    for t in range(docs.shape[0]):
+        r = rows[t]
+        cyr1[docs[t]] += first[r, 0]
+        other1[docs[t]] += first[r, 1]
+        if not ok[r]:
+            bad[docs[t]] = True
+    pick = np.zeros(n_docs, dtype=np.int64)
+    for d in range(n_docs):
+        pick[d] = 1 if cyr1[d] >= 0.6 * max(1.0, other1[d]) else 0
+    cyr2 = np.zeros(n_docs)
+    other2 = np.zeros(n_docs)
+    left = np.zeros(n_docs, dtype=np.bool_)
+    run = 0
+    last_doc = -1
+    for t in range(docs.shape[0]):
+        d = docs[t]
+        r = rows[t]
+        v = pick[d]
+        cyr2[d] += script_cols[r, 2 * v]
+        other2[d] += script_cols[r, 2 * v + 1]
+        if left_cols[r, v]:
+            left[d] = True
+        if d != last_doc:
+            run = 0
+            last_doc = d
+        if empty_cols[r, v]:
+            continue
+        run = run + 1 if edge_cols[r, v] else 0
+        if run >= 4:  # four tokens in a row that could be spaced-out letters
+            bad[d] = True
+    for d in range(n_docs):
+        if left[d] and cyr2[d] >= 0.6 * max(1.0, other2[d]):
+            bad[d] = True
+    return pick, bad
+
+
+@njit(cache=True, nogil=True)
+def _term(c, tf, sublinear):
+    """The term weight of count c: tf[c] below 256."""
+    return tf[c] if c < tf.shape[0] else (np.log(c) + 1.0 if sublinear else float(c))
+
+
+@njit(cache=True, nogil=True)
+def _finish(sums, out):
+    """out += sums[:k] / sqrt(sums[k]), the l2-normalized dot product, when the norm is not zero."""
+    k = out.shape[0]
+    if sums[k] > 0:
+        norm = np.sqrt(sums[k])
+        for j in range(k):
+            out[j] += sums[j] / norm
+
+
+@njit(cache=True, nogil=True)
+def row_sums(ptr, ids, first, weights):
+    """For rows first.. of a ragged id list: the sum of weights[f] over each row's ids (repeats counted)."""
+    out = np.zeros((ptr.shape[0] - 1 - first, weights.shape[1]))
+    for r in range(first, ptr.shape[0] - 1):
+        for p in range(ptr[r], ptr[r + 1]):
+            f = ids[p]
+            for j in range(weights.shape[1]):
+                out[r - first, j] += weights[f, j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _count(t, stop, norms, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, bigram_keys, bigram_feats, n_words,
+           char_acc, char_touched, word_acc, word_touched):
+    """Count the character and word n-grams of tokens t..stop (one text) into char_acc / word_acc, listing each
+    n-gram met in *_touched; returns how many of each kind."""
+    nc = 0
+    nw = 0
+    prev = -1
+    for u in range(t, stop):
+        j = norms[u]
+        for p in range(char_ptr[j], char_ptr[j + 1]):
+            f = char_ids[p]
+            if char_acc[f] == 0:
+                char_touched[nc] = f
+                nc += 1
+            char_acc[f] += 1
+        for p in range(seq_ptr[j], seq_ptr[j + 1]):
+            w = seq_ids[p]
+            if w >= 0:
+                f = unigram_of[w]
+                if f >= 0:
+                    if word_acc[f] == 0:
+                        word_touched[nw] = f
+                        nw += 1
+                    word_acc[f] += 1
+                if prev >= 0:
+                    key = prev * n_words + w
+                    i = np.searchsorted(bigram_keys, key)
+                    if i < bigram_keys.shape[0] and bigram_keys[i] == key:
+                        f = bigram_feats[i]
+                        if word_acc[f] == 0:
+                            word_touched[nw] = f
+                            nw += 1
+                        word_acc[f] += 1
+            prev = w
+    return nc, nw
+
+
+@njit(cache=True, nogil=True)
+def linear(docs, norms, skip, n_docs, char_ptr, char_ids, char_sums, seq_ptr, seq_ids, unigram_of, bigram_keys,
+           bigram_feats, n_words, char_weights, word_weights, tf, sublinear):
+    """Word and character TF-IDF parts of the decision of every text not skipped; norms[t] is the normalized
+    token of token t, docs[t] its text (tokens of a text are contiguous). weights[f] = [idf[f] * coef[f, :],
+    idf[f] ** 2]; tf[c] = the term weight of count c.
+
+    Character n-grams: char_sums[t] already sums the weights of token t's n-grams as if each counted once in
+    the text, so only n-grams that occur more than once in a text need their weights looked up again."""
+    k = char_weights.shape[1] - 1
+    z = np.zeros((n_docs, k))
+    char_acc = np.zeros(char_weights.shape[0], dtype=np.int32)
+    word_acc = np.zeros(word_weights.shape[0], dtype=np.int32)
+    char_touched = np.empty(char_weights.shape[0], dtype=np.int64)
+    word_touched = np.empty(word_weights.shape[0], dtype=np.int64)
+    sums = np.zeros(k + 1)
+    t = 0
+    n_tok = docs.shape[0]
+    while t < n_tok:
+        d = docs[t]
+        stop = t
+        while stop < n_tok and docs[stop] == d:
+            stop += 1
+        if skip[d]:
+            t = stop
+            continue
+        sums[:] = 0.0
+        for u in range(t, stop):
+            j = norms[u]
+            for q in range(k + 1):
+                sums[q] += char_sums[j, q]
+        nc, nw = _count(t, stop, norms, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, bigram_keys, bigram_feats,
+                        n_words, char_acc, char_touched, word_acc, word_touched)
+        for i in range(nc):  # n-grams seen c > 1 times: replace c * weight by tf(c) * weight
+            f = char_touched[i]
+            c = char_acc[f]
+            char_acc[f] = 0
+            if c > 1:
+                w = _term(c, tf, sublinear)
+                for j in range(k):
+                    sums[j] += (w - c) * char_weights[f, j]
+                sums[k] += (w * w - c) * char_weights[f, k]
+        _finish(sums, z[d])
+        sums[:] = 0.0
+        for i in range(nw):
+            f = word_touched[i]
+            c = word_acc[f]
+            word_acc[f] = 0
+            w = _term(c, tf, sublinear)
+            for j in range(k):
+                sums[j] += w * word_weights[f, j]
+            sums[k] += w * w * word_weights[f, k]
+        _finish(sums, z[d])
+        t = stop
+    return z
+
+
+@njit(cache=True, nogil=True)
+def hash_texts(cp, ends):
+    """FNV-1a hash of each text in cp (texts end at ends), as tokenize() hashes tokens."""
+    out = np.empty(ends.shape[0], dtype=np.uint64)
+    start = 0
+    for i in range(ends.shape[0]):
+        out[i] = fnv(cp, start, ends[i])
+        start = ends[i]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def char_ngrams(cp, ends, lo, hi, keys, values):
+    """Vocabulary ids of the char_wb n-grams (lo..hi) of each text, with repeats, as scikit-learn counts them:
+    each space-separated word padded with one space on each side. Returns (ids, how many per text)."""
+    mask = np.uint64(keys.shape[0] - 1)
+    out = np.empty(cp.shape[0] * (hi - lo + 1) + 16, dtype=np.int64)
+    counts = np.zeros(ends.shape[0], dtype=np.int64)
+    padded = np.empty(cp.shape[0] + 2, dtype=np.uint32)
+    m = 0
+    start = 0
+    for i in range(ends.shape[0]):
+        p = start
+        stop = ends[i]
+        while p < stop:
+            if cp[p] == 32:
+                p += 1
+                continue
+            q = p
+            while q < stop and cp[q] != 32:
+                q += 1
+            length = q - p + 2
+            padded[0] = 32
+            padded[1:length - 1] = cp[p:q]
+            padded[length - 1] = 32
+            for n in range(lo, min(hi, length) + 1):
+                for a in range(length - n + 1):
+                    f = find(keys, values, fnv(padded, a, a + n), mask)
+                    if f >= 0:
+                        if m >= out.shape[0]:
+                            out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
+                        out[m] = f
+                        m += 1
+                        counts[i] += 1
+            p = q
+        start = stop
+    return out[:m], counts
+
+
+@njit(cache=True, nogil=True)
+def token_weights(docs, norms, chosen, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, bigram_keys, bigram_feats,
+                  n_words, char_weights, word_weights, char_dir, word_dir, tf, sublinear):
+    """Signed share of every token of the chosen texts in the text's decision along a direction: for each
+    n-gram occurrence tf(c) / c * idf * direction / ||row||, summed per token (a word bigram gives half to each
+    of its two tokens). Tokens of texts not chosen get 0. Same arrays as linear(); char_dir[f] and word_dir[f]
+    are idf[f] * direction[f] in the same id order; the last column of the weights is idf ** 2."""
+    k = char_weights.shape[1] - 1
+    out = np.zeros(docs.shape[0])
+    char_acc = np.zeros(char_weights.shape[0], dtype=np.int32)
+    word_acc = np.zeros(word_weights.shape[0], dtype=np.int32)
+    char_touched = np.empty(char_weights.shape[0], dtype=np.int64)
+    word_touched = np.empty(word_weights.shape[0], dtype=np.int64)
+    t = 0
+    n_tok = docs.shape[0]
+    while t < n_tok:
+        d = docs[t]
+        stop = t
+        while stop < n_tok and docs[stop] == d:
+            stop += 1
+        if not chosen[d]:
+            t = stop
+            continue
+        nc, nw = _count(t, stop, norms, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, bigram_keys, bigram_feats,
+                        n_words, char_acc, char_touched, word_acc, word_touched)
+        char_sq = 0.0
+        for i in range(nc):
+            f = char_touched[i]
+            w = _term(char_acc[f], tf, sublinear)
+            char_sq += w * w * char_weights[f, k]
+        word_sq = 0.0
+        for i in range(nw):
+            f = word_touched[i]
+            w = _term(word_acc[f], tf, sublinear)
+            word_sq += w * w * word_weights[f, k]
+        char_norm = np.sqrt(char_sq) if char_sq > 0 else 1.0
+        word_norm = np.sqrt(word_sq) if word_sq > 0 else 1.0
+        prev = -1
+        prev_tok = -1
+        for u in range(t, stop):  # each occurrence's share, to the token it sits in
+            j = norms[u]
+            acc = 0.0
+            for p in range(char_ptr[j], char_ptr[j + 1]):
+                f = char_ids[p]
+                c = char_acc[f]
+                acc += _term(c, tf, sublinear) / c * char_dir[f]
+            out[u] += acc / char_norm
+            for p in range(seq_ptr[j], seq_ptr[j + 1]):
+                w = seq_ids[p]
+                if w >= 0:
+                    f = unigram_of[w]
+                    if f >= 0:
+                        c = word_acc[f]
+                        out[u] += _term(c, tf, sublinear) / c * word_dir[f] / word_norm
+                    if prev >= 0:
+                        key = prev * n_words + w
+                        i = np.searchsorted(bigram_keys, key)
+                        if i < bigram_keys.shape[0] and bigram_keys[i] == key:
+                            f = bigram_feats[i]
+                            c = word_acc[f]
+                            half = 0.5 * _term(c, tf, sublinear) / c * word_dir[f] / word_norm
+                            out[u] += half
+                            out[prev_tok] += half
+                prev = w
+                prev_tok = u
+        for i in range(nc):
+            char_acc[char_touched[i]] = 0
+        for i in range(nw):
+            word_acc[word_touched[i]] = 0
+        t = stop
+    return out
+
+
+
+
+@njit(cache=True, nogil=True)
+def _class(c, classes):
+    return classes[c] if c < classes.shape[0] else Q_OTHER
+
+
+@njit(cache=True, nogil=True)
+def _number(cp, a, b, classes):
+    """Is cp[a:b] a plain number: digit runs joined by one of . , : / - each, maybe ending in . or ,?"""
+    p = a
+    while True:
+        q = p
+        while q < b and _class(cp[q], classes) == Q_DIGIT:
+            q += 1
+        if q == p:
+            return False
+        if q == b:
+            return True
+        c = cp[q]
+        if c != 46 and c != 44 and c != 58 and c != 47 and c != 45:  # . , : / -
+            return False
+        if q + 1 == b:
+            return c == 46 or c == 44
+        p = q + 1
+
+
+@njit(cache=True, nogil=True)
+def _word_script(cp, a, b, classes, lower):
+    """Q_CYRILLIC or Q_LATIN if cp[a:b] is a word the normalization pass only lower-cases, else Q_OTHER: letters
+    of one script and plain punctuation, no character three times in a row, no lone letter beside another
+    run of letters (a Latin word: no lone letter at all), no dot between Cyrillic letters."""
+    script = Q_OTHER
+    runs = 0
+    single = False
+    run = 0
+    for r in range(a, b):
+        c = cp[r]
+        cls = _class(c, classes)
+        if cls == Q_LATIN or cls == Q_CYRILLIC:
+            if script == Q_OTHER:
+                script = cls
+            elif cls != script:
+                return Q_OTHER
+            run += 1
+            if run == 1:
+                runs += 1
+        elif cls == Q_PUNCT:
+            if run == 1:
+                single = True
+            if c == 46 and script == Q_CYRILLIC and run > 0 and r + 1 < b and _class(cp[r + 1], classes) == Q_CYRILLIC:
+                return Q_OTHER
+            run = 0
+        else:
+            return Q_OTHER
+        if r >= a + 2 and lower[c] == lower[cp[r - 1]] and lower[c] == lower[cp[r - 2]]:
+            return Q_OTHER
+    if run == 1:
+        single = True
+    if script == Q_OTHER or (single and (runs > 1 or script == Q_LATIN)):
+        return Q_OTHER
+    return script
+
+
+@njit(cache=True, nogil=True)
+def quick_tokens(cp, starts, stops, classes, lower, plain):
+    """For each token cp[starts[i]:stops[i]]: its kind (0: needs tokenview, 1: a number, 2: a Cyrillic word,
+    3: a Latin word, each one the pass leaves as it is but for case), its letters, its plain letters and
+    whether its first or last character is a lone letter; and the lower-cased tokens, each followed by a
+    newline (empty for kind 0), as code points."""
+    n = starts.shape[0]
+    kind = np.zeros(n, dtype=np.int64)
+    letters = np.zeros(n, dtype=np.int64)
+    plains = np.zeros(n, dtype=np.int64)
+    edge = np.zeros(n, dtype=np.bool_)
+    size = 0
+    for i in range(n):
+        size += stops[i] - starts[i] + 1
+    out = np.empty(size, dtype=np.uint32)
+    m = 0
+    for i in range(n):
+        a = starts[i]
+        b = stops[i]
+        k = 0
+        if _number(cp, a, b, classes):
+            k = 1
+        else:
+            script = _word_script(cp, a, b, classes, lower)
+            k = 2 if script == Q_CYRILLIC else (3 if script == Q_LATIN else 0)
+        kind[i] = k
+        if k != 0:
+            count = 0
+            plain_count = 0
+            for r in range(a, b):
+                c = cp[r]
+                out[m] = lower[c] if c < lower.shape[0] else c
+                m += 1
+                cls = _class(c, classes)
+                if k >= 2 and (cls == Q_LATIN or cls == Q_CYRILLIC):
+                    count += 1
+                    if k == 2 or plain[lower[c]]:
+                        plain_count += 1
+            letters[i] = count
+            plains[i] = plain_count
+            if k >= 2:  # as tokenview._edge: a letter first (last) with no letter after (before) it
+                first = _class(cp[a], classes)
+                last = _class(cp[b - 1], classes)
+                single = b - a == 1
+                after = _class(cp[a + 1], classes) if not single else Q_OTHER
+                before = _class(cp[b - 2], classes) if not single else Q_OTHER
+                edge[i] = ((first == Q_LATIN or first == Q_CYRILLIC) and not (after == Q_LATIN or after == Q_CYRILLIC)) or (
+                    (last == Q_LATIN or last == Q_CYRILLIC) and not (before == Q_LATIN or before == Q_CYRILLIC))
+        out[m] = 10
+        m += 1
+    return kind, letters, plains, edge, out[:m]
+
+
+@njit(cache=True, nogil=True)
+def word_ids(cp, ends, is_word, keys, values):
+    """Vocabulary ids (or -1) of the words of each text as scikit-learn's default token_pattern finds them
+    (runs of two or more word characters), with how many per text; `ok` is False when a text holds a code point
+    past the is_word table (the caller then finds its words itself)."""
+    mask = np.uint64(keys.shape[0] - 1)
+    out = np.empty(cp.shape[0] // 2 + 1, dtype=np.int64)
+    counts = np.zeros(ends.shape[0], dtype=np.int64)
+    ok = np.ones(ends.shape[0], dtype=np.bool_)
+    m = 0
+    start = 0
+    for i in range(ends.shape[0]):
+        stop = ends[i]
+        p = start
+        while p < stop:
+            c = cp[p]
+            if c >= is_word.shape[0]:
+                ok[i] = False
+                p += 1
+                continue
+            if not is_word[c]:
+                p += 1
+                continue
+            q = p
+            while q < stop and cp[q] < is_word.shape[0] and is_word[cp[q]]:
+                q += 1
+            if q - p >= 2:
+                out[m] = find(keys, values, fnv(cp, p, q), mask)
+                m += 1
+                counts[i] += 1
+            p = q
+        start = stop
+    return out[:m], counts, ok
