@@ -115,6 +115,16 @@ def _clean_view(text: str) -> _View:
 
 _SPACED_LETTERS = re.compile(r"(?<!\w)(?:[^\W\d_][ \t]){3,}[^\W\d_](?!\w)")
 _CHAINED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][.\-_*·•|~+]){2,}[^\W\d_](?![^\W\d_])")
+# what each of the two must hold (a letter between two of its separators); these start with a separator, which
+# the regex engine skips to directly, and rule out most texts in a third of the time
+_SPACED_HINT = re.compile(r"[ \t][^\W\d_][ \t][^\W\d_][ \t]")
+_CHAINED_HINT = re.compile(r"[.\-_*·•|~+][^\W\d_][.\-_*·•|~+]")
+
+
+def _spread_letters(s: str) -> bool:
+    """Letters spaced or chained apart (`з а к л а д`, `з.а.к.л.а.д`)."""
+    return bool((_SPACED_HINT.search(s) and _SPACED_LETTERS.search(s))
+                or (_CHAINED_HINT.search(s) and _CHAINED_LETTERS.search(s)))
 
 
 def _normalizer_view(text: str) -> _View:
@@ -577,7 +587,7 @@ def find_indicators(text: str, reveal: bool = False) -> list[Indicator]:
         return []
     view = _clean_view(text)
     found = [(h, view) for h in _scan(view.text, True, want)]
-    if _SPACED_LETTERS.search(view.text) or _CHAINED_LETTERS.search(view.text) or _FOREIGN_LETTER.search(view.text):
+    if _spread_letters(view.text) or _FOREIGN_LETTER.search(view.text):
         # letters spaced or chained apart, or Greek and other look-alikes, which the normalizer undoes
         norm = _normalizer_view(text)
         found += [(h, norm) for h in _scan(norm.text, False)]
