@@ -169,9 +169,8 @@ def score(input: str = typer.Argument(..., help="A .jsonl, .json (an array or JS
         if out_format == "parquet" and not output:
             _fail("Parquet output needs --output FILE")
         rows = read_rows(input, fmt, text_field, id_field, encoding, delimiter)
-        scorer = _scorer(model, medium, high, card_warnings=True) if workers == 1 else None
-        if scorer is None:
-            _scorer(model, card_warnings=True)  # fail fast, with a clean message, before starting workers
+        # loaded before any worker starts: a clean message if it fails, and forked workers inherit it
+        scorer = _scorer(model, medium, high, card_warnings=True)
     except (InputError, ModelError) as e:
         _fail(str(e))
     for note in rows.notes:
