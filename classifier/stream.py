@@ -1,9 +1,11 @@
 """Score a stream of rows in fixed-size chunks, in one process or several; memory stays flat.
 
 Real streams repeat themselves (a campaign posts one ad many times), so each distinct text is scored once:
-a bounded cache keeps the results of the texts seen most recently, and repeats are served from it. Workers
-are forked from the process that has already loaded the model and built its tables, so a worker starts warm
-instead of loading everything again; the parent reads, serves repeats and writes, the workers score.
+a bounded cache keeps the results of the texts seen most recently, and repeats are served from it. For JSONL
+output a result is kept already encoded (`writers.encode_result`), so a repeat costs a few bytes copied.
+Workers are forked from the process that has already loaded the model and built its tables, so a worker
+starts warm instead of loading everything again; the parent reads, serves repeats and writes, the workers
+score and encode.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 from .batch import Rejected, Row, Summary
 from .scorer import Scorer
-from .writers import Writer
+from .writers import Writer, encode_result
 
 CACHE_TEXTS = 20_000  # distinct texts whose results are kept for repeats (a few tens of MB)
 _worker_scorer: Scorer | None = None
@@ -32,7 +34,8 @@ def settle_gc() -> None:
 
 
 class ResultCache:
-    """Results of the most recently scored distinct texts, without their ids; at most `size` of them."""
+    """Results of the most recently scored distinct texts, without their ids (dicts, or encoded bytes); at most
+    `size` of them."""
 
     def __init__(self, size: int = CACHE_TEXTS):
         self.size, self._items = size, OrderedDict()
@@ -55,27 +58,27 @@ class ResultCache:
         while len(self._items) > self.size:
             self._items.popitem(last=False)
 
-    def fill(self, texts: list[str], found: list) -> list[dict]:
-        """A fresh record per text (each row gets its own copy to carry its id)."""
+    def fill(self, texts: list[str], found: list) -> list:
+        """The result of each text: a fresh dict per row (each row gets its own copy to carry its id), or the
+        encoded bytes themselves."""
         out = []
         for t, r in zip(texts, found):
             r = r if r is not None else self._items.get(t)
             if r is None:
                 raise KeyError("a text left the cache before its row was written; raise CACHE_TEXTS")
-            out.append(dict(r))
+            out.append(r if isinstance(r, bytes) else dict(r))
         return out
 
 
-def _records(scorer: Scorer, texts: list[str], explain, reveal: bool) -> list[dict]:
+def _records(scorer: Scorer, texts: list[str], explain, reveal: bool, encoded: bool) -> list:
     records = scorer.records(texts, explain=explain, reveal=reveal)
     for r in records:
         r.pop("id", None)
-    return records
+    return [encode_result(r) for r in records] if encoded else records
 
 
-def _score_in_worker(args) -> list[dict]:
-    texts, explain, reveal = args
-    return _records(_worker_scorer, texts, explain, reveal)
+def _score_in_worker(args) -> list:
+    return _records(_worker_scorer, *args)
 
 
 def _init_spawned(model_dir: str | None, medium, high) -> None:
@@ -111,6 +114,7 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
     big batches), and to 256 when every row is explained or workers share the work (so the distinct texts at
     the start of a stream, the slow part, are split between them)."""
     summary = Summary()
+    encoded = writer.fmt == "jsonl"
     chunk_size = chunk_size or (256 if explain in (True, "all") or workers > 1 else 4096)
     cache = cache or ResultCache()
     cache.size = max(cache.size, 3 * chunk_size)  # a chunk's repeats of texts still in flight must stay cached
@@ -121,7 +125,7 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
             texts = [r.text for r in chunk]
             found, todo = cache.split(texts)
             if todo:
-                cache.add(todo, _records(scorer, todo, explain, reveal))
+                cache.add(todo, _records(scorer, todo, explain, reveal, encoded))
             _emit(chunk, cache.fill(texts, found), writer, summary, progress)
         return summary
     global _worker_scorer
@@ -149,7 +153,7 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
             found, todo = cache.split(texts)
             todo = [t for t in todo if t not in in_flight]  # an earlier chunk brings it into the cache first
             in_flight.update(todo)
-            job = pool.apply_async(_score_in_worker, ((todo, explain, reveal),)) if todo else None
+            job = pool.apply_async(_score_in_worker, ((todo, explain, reveal, encoded),)) if todo else None
             pending.append((chunk, texts, found, todo, job))
             if len(pending) >= window:
                 finish(pending.pop(0))
@@ -164,8 +168,11 @@ def _start_methods() -> list[str]:
     return get_all_start_methods() if os.name == "posix" else ["spawn"]
 
 
-def _emit(chunk: list[Row], results: list[dict], writer: Writer, summary: Summary, progress) -> None:
-    writer.write(chunk, results)
+def _emit(chunk: list[Row], results: list, writer: Writer, summary: Summary, progress) -> None:
+    if results and isinstance(results[0], bytes):
+        writer.write_encoded(chunk, results)
+    else:
+        writer.write(chunk, results)
     summary.scored += len(chunk)
     if progress:
         progress(len(chunk))

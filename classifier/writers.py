@@ -117,6 +117,19 @@ def _json_text(value) -> str:
         return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def encode_result(result: dict) -> bytes:
+    """A result without its id as the rest of a JSONL line: its JSON after the opening brace, with the newline.
+    `Writer.write_encoded` puts `{"id":...,` before it."""
+    try:
+        return orjson.dumps(result, option=_NEWLINE)[1:]
+    except TypeError:  # what orjson cannot encode, the json module escapes
+        return json.dumps(result).encode()[1:] + b"\n"
+
+
+def _decoded(encoded: bytes) -> dict:
+    return orjson.loads(b"{" + encoded)
+
+
 def _is_numbers(value) -> bool:
     return isinstance(value, dict) and bool(value) and all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values())
@@ -150,6 +163,24 @@ class Writer:
             self.stream.write(self._jsonl(rows, results))
         else:
             self._table(rows, results)
+
+    def write_encoded(self, rows: list[Row], results: list[bytes]) -> None:
+        """One chunk of JSONL whose results[i] is `encode_result` of rows[i]'s result: the line is the id and
+        the encoded result, the same bytes as `write` gives; a row with other columns (or its text echoed) is
+        written as `write` does."""
+        if self.fmt != "jsonl":
+            self.write(rows, [_decoded(r) for r in results])
+            return
+        out, dumps, plain = [], orjson.dumps, self.echo_text is None
+        for row, res in zip(rows, results):
+            if plain and not row.extra:
+                try:
+                    out += (b'{"id":', dumps(row.id), b",", res)
+                    continue
+                except TypeError:  # an id orjson cannot encode (an integer beyond 64 bits)
+                    pass
+            out.append(self._jsonl([row], [_decoded(res)]))
+        self.stream.write(b"".join(out))
 
     # JSONL: the nested record; an input key named like a result field becomes input_<key>
     def _jsonl(self, rows: list[Row], results: list[dict]) -> bytes:

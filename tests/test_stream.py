@@ -7,7 +7,7 @@ import pytest
 
 from classifier.batch import Rejected, Row
 from classifier.stream import ResultCache, score_stream
-from classifier.writers import Writer
+from classifier.writers import Writer, encode_result
 from training.corpus import written_examples
 
 
@@ -55,3 +55,19 @@ def test_two_workers_write_what_one_process_writes(scorer, rows, model_dir):
     one, _, _ = run(rows, scorer, chunk_size=100)
     two, rejected, summary = run(rows, scorer, workers=2, chunk_size=100, model_dir=model_dir)
     assert two == one and summary.rejected == len(rejected) == sum(isinstance(r, Rejected) for r in rows)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_encoded_results_give_the_bytes_the_records_give(scorer, fmt):
+    texts = written_examples()["text"].sample(40, random_state=5).tolist()
+    ids = ["a", 7, None, 2 ** 70, "\ud800", 1.5, True] * 6
+    rows = [Row(i, id_, t, {"channel": "x"} if i % 5 == 0 else {}) for i, (id_, t) in enumerate(zip(ids, texts))]
+    records = scorer.records(texts, explain="flagged")
+    for r in records:
+        r.pop("id")
+    plain, encoded = io.BytesIO(), io.BytesIO()
+    for buffer, results in ((plain, [dict(r) for r in records]), (encoded, [encode_result(r) for r in records])):
+        writer = Writer(buffer, fmt)
+        (writer.write if buffer is plain else writer.write_encoded)(rows, results)
+        writer.close()
+    assert encoded.getvalue() == plain.getvalue() and plain.getvalue().count(b"\n") >= len(rows)
