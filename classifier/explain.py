@@ -17,7 +17,6 @@ import math
 import re
 import unicodedata
 from bisect import bisect_right
-from collections import Counter
 from typing import NamedTuple
 
 import numpy as np
@@ -121,7 +120,6 @@ def units_of(normalized: Normalized, model, char_dir, word_dir) -> list[Unit]:
     if not spans:
         return []
     grams = [model.char_ids(norm[a:b]) for a, b in spans]
-    char_counts = Counter(f for g in grams for f in g)
     words = [(w, k) for k, (a, b) in enumerate(spans) for w in WORD_TOKEN.findall(norm[a:b])]
     occurrences = []  # (word feature, the tokens it sits in)
     for i, (w, k) in enumerate(words):
@@ -132,18 +130,14 @@ def units_of(normalized: Normalized, model, char_dir, word_dir) -> list[Unit]:
             f = model.word_vocab.get(f"{words[i - 1][0]} {w}")
             if f is not None:
                 occurrences.append((f, (words[i - 1][1], k)))
-    word_counts = Counter(f for f, _ in occurrences)
-
-    def tf(c: int) -> float:
-        return 1.0 + math.log(c) if model.sublinear else float(c)
-
-    char_norm = math.sqrt(sum((tf(c) * model.char_idf[f]) ** 2 for f, c in char_counts.items())) or 1.0
-    word_norm = math.sqrt(sum((tf(c) * model.word_idf[f]) ** 2 for f, c in word_counts.items())) or 1.0
-    weights = [sum(tf(char_counts[f]) / char_counts[f] * char_dir[f] for f in g) / char_norm for g in grams]
-    for f, tokens in occurrences:
-        share = tf(word_counts[f]) / word_counts[f] * word_dir[f] / word_norm / len(tokens)
-        for k in tokens:
-            weights[k] += share
+    # an n-gram's share at each occurrence: tf(c) / c * direction / ||row||, summed per token
+    weights = _shares(np.fromiter((f for g in grams for f in g), np.int64),
+                      np.repeat(np.arange(len(grams)), [len(g) for g in grams]), model.char_idf, char_dir,
+                      model.sublinear, len(spans))
+    features = np.fromiter((f for f, tokens in occurrences for _ in tokens), np.int64)
+    owners = np.fromiter((k for _, tokens in occurrences for k in tokens), np.int64)
+    halves = np.fromiter((1.0 / len(tokens) for _, tokens in occurrences for _ in tokens), np.float64)
+    weights += _shares(features, owners, model.word_idf, word_dir, model.sublinear, len(spans), halves)
     # group normalized tokens by the original tokens they come from
     originals = raw_tokens(normalized.original)
     starts = [a for a, _ in originals]
@@ -156,6 +150,21 @@ def units_of(normalized: Normalized, model, char_dir, word_dir) -> list[Unit]:
         else:
             units.append([lo, hi, w])
     return [Unit(originals[lo][0], originals[hi][1], float(w)) for lo, hi, w in units]
+
+
+def _shares(features: np.ndarray, owners: np.ndarray, idf: np.ndarray, direction: np.ndarray, sublinear: bool,
+            n_tokens: int, parts: np.ndarray | None = None) -> np.ndarray:
+    """Per token, the summed shares of the n-gram occurrences it holds (features[j] in token owners[j]; a
+    bigram's occurrence is listed once per word, each with part 1/2)."""
+    if not len(features):
+        return np.zeros(n_tokens)
+    distinct, which, counts = np.unique(features, return_inverse=True, return_counts=True)
+    if parts is not None:  # a bigram's two halves count as one occurrence
+        counts = np.bincount(which, parts).round().astype(np.int64)
+    tf = 1.0 + np.log(counts) if sublinear else counts.astype(np.float64)
+    norm = math.sqrt(float(((tf * idf[distinct]) ** 2).sum())) or 1.0
+    share = (tf / counts * direction[distinct])[which] / norm
+    return np.bincount(owners, share if parts is None else share * parts, minlength=n_tokens)
 
 
 def flags_for(normalized, disguised: bool | None = None) -> list[Flag]:
