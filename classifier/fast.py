@@ -13,7 +13,7 @@ import numpy as np
 from . import kernels
 from .explain import Units, units_of
 from .flags import ANCHOR_MASKS, PATTERNS, pattern
-from .normalize import Normalized, normalize, normalize_with_stats
+from .normalize import Normalized, normalize, normalized
 from .tokens import DISGUISED, EDGE, EMPTY, FIRST, LEFT, LETTERS, NORM, OK, SCRIPT, Buffer, TokenTable
 
 _N_FLAGS = len(PATTERNS)
@@ -126,7 +126,8 @@ class FastScorer:
             share = np.minimum(1.0, disguised / letters)
             z += self._dense(norms, docs, column(EMPTY) == 0, ~slow, share, n) @ m.dense_coef
         for i in np.flatnonzero(slow):
-            text, stats = normalize_with_stats(texts[i])
+            full = normalized(texts[i])
+            text, stats = full.text, full.obfuscation
             z[i] = m.decision(*m.features(text, stats.share()))
         return Batch(texts, z, docs, norms, starts, stops, disguised, slow)
 
@@ -151,9 +152,9 @@ class FastScorer:
         for i in chosen:
             text = batch.texts[i]
             if not fast[i]:
-                normalized = normalize(text)
-                out[i] = (Units.of(units_of(normalized, self.model, *self.direction_by_id)), normalized,
-                          bool(normalized.obfuscation.disguised))
+                full = normalized(text)
+                out[i] = (Units.of(units_of(full, self.model, *self.direction_by_id)), full,
+                          bool(full.obfuscation.disguised))
                 continue
             norms = batch.norms[first[i]:last[i]]
             kept = norms != 0  # normalized token 0 is the empty one

@@ -130,9 +130,9 @@ def _spread_letters(s: str) -> bool:
 def _normalizer_view(text: str) -> _View:
     """The project normalizer's text (spaced and chained letters joined, look-alikes in Cyrillic words undone),
     with the Latin letters and digits it turned Cyrillic given back, since handles and domains are Latin."""
-    from .normalize import normalize
+    from .normalize import normalized
 
-    n = normalize(text)
+    n = normalized(text)
     chars = list(n.text)
     for j, ch in enumerate(chars):
         o = text[n.offsets[j]]

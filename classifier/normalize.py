@@ -263,6 +263,13 @@ def normalize(text: str) -> Normalized:
     return Normalized(text, s, src, stats)
 
 
+@lru_cache(maxsize=128)
+def normalized(text: str) -> Normalized:
+    """normalize(text), kept for the texts seen last: a text the batch path cannot take is normalized for its
+    score, its indicators and its reasons, and each is a few milliseconds. Shared: treat it as read-only."""
+    return normalize(text)
+
+
 def normalize_text(text: str) -> str:
     """Only the normalized text (the scoring path); equal to normalize(text).text."""
     return _run(text, False)[0]
