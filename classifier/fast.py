@@ -81,7 +81,8 @@ class TokenMap:
 
 class FastScorer:
     """Decision values of a CompiledModel for batches of raw texts, and each word's share in them along a
-    direction (idf * direction per vocabulary id of the model, for words and characters)."""
+    direction (idf * direction per vocabulary id of the model, for words and characters). Not for two threads
+    at once: its table and scratch change as it scores (Scorer holds a lock around it)."""
 
     def __init__(self, model, max_tokens: int = 1_000_000, direction: tuple[np.ndarray, np.ndarray] | None = None):
         self.model = model
@@ -98,6 +99,10 @@ class FastScorer:
             self.word_dir = np.ascontiguousarray(direction[0][self.table.word_order])
             self.char_dir = np.ascontiguousarray(direction[1][self.table.char_order])
         self._token_offsets: dict[tuple[str, str], list[int] | None] = {}
+        # the compiled sums' scratch (kernels.linear): one batch at a time uses it, as the table
+        n_char, n_word = len(self.char_weights), len(self.word_weights)
+        self._scratch = (np.zeros(n_char, np.int32), np.zeros(n_word, np.int32), np.empty(n_char, np.int64),
+                         np.empty(n_word, np.int64))
 
     def decision(self, texts: list[str]) -> np.ndarray:
         """Decision values (one row per text, one column per class row of the model)."""
@@ -119,7 +124,7 @@ class FastScorer:
         z = kernels.linear(docs, norms, slow, n, t.chars.indptr.view, t.chars.ids.view, self._char_sums(),
                            t.sequence.indptr.view, t.sequence.ids.view, t.unigram_of, t.bigram_keys,
                            t.bigram_feats, len(t.word_ids), self.char_weights, self.word_weights, self.tf,
-                           m.sublinear) + m.intercept
+                           m.sublinear, *self._scratch) + m.intercept
         disguised = np.bincount(docs, column(DISGUISED), n)
         if m.dense_weight:
             letters = np.maximum(np.bincount(docs, column(LETTERS), n), 1)
@@ -145,7 +150,7 @@ class FastScorer:
         weights = kernels.token_weights(batch.docs, batch.norms, fast, t.chars.indptr.view, t.chars.ids.view,
                                         t.sequence.indptr.view, t.sequence.ids.view, t.unigram_of, t.bigram_keys,
                                         t.bigram_feats, len(t.word_ids), self.char_weights, self.word_weights,
-                                        self.char_dir, self.word_dir, self.tf, self.model.sublinear)
+                                        self.char_dir, self.word_dir, self.tf, self.model.sublinear, *self._scratch)
         first = np.searchsorted(batch.docs, np.arange(n))
         last = np.searchsorted(batch.docs, np.arange(n), side="right")
         out = {}

@@ -29,17 +29,18 @@ Q_OTHER, Q_DIGIT, Q_LATIN, Q_CYRILLIC, Q_PUNCT = range(5)
 # the argument types of each loop, in numba's notation: `i8[::1]` a contiguous int64 array, `i4[:, :]` a 2-D
 # int32 array of any layout, `i8` and `b1` an integer and a bool
 _A = "i8[::1]"
+_SCRATCH = ("i4[::1]", "i4[::1]", _A, _A)  # linear's and token_weights' counts and ids, reused across calls
 SIGNATURES: dict[str, tuple[str, ...]] = {
     "tokenize": ("u4[::1]", _A, "b1[::1]", "u8[::1]", _A),
     "insert": ("u8[::1]", _A, "u8[::1]", _A),
     "texts_plan": (_A, _A, "i8", "i4[:]", *["i4[:, :]"] * 6),
     "row_sums": (_A, "i4[::1]", "i8", "f8[:, ::1]"),
     "linear": (_A, _A, "b1[::1]", "i8", _A, "i4[::1]", "f8[:, ::1]", _A, "i4[::1]", _A, _A, _A, "i8", "f8[:, ::1]",
-               "f8[:, ::1]", "f8[::1]", "b1"),
+               "f8[:, ::1]", "f8[::1]", "b1", *_SCRATCH),
     "hash_texts": ("u4[::1]", _A),
     "char_ngrams": ("u4[::1]", _A, "i8", "i8", "u8[::1]", _A),
     "token_weights": (_A, _A, "b1[::1]", _A, "i4[::1]", _A, "i4[::1]", _A, _A, _A, "i8", "f8[:, ::1]", "f8[:, ::1]",
-                      "f8[::1]", "f8[::1]", "f8[::1]", "b1"),
+                      "f8[::1]", "f8[::1]", "f8[::1]", "b1", *_SCRATCH),
     "quick_tokens": ("u4[::1]", _A, _A, "i1[::1]", "u4[::1]", "b1[::1]"),
     "word_ids": ("u4[::1]", _A, "b1[::1]", "u8[::1]", _A),
 }

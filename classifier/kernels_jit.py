@@ -214,19 +214,20 @@ def _count(t, stop, norms, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, big
 
 @njit(cache=True, nogil=True)
 def linear(docs, norms, skip, n_docs, char_ptr, char_ids, char_sums, seq_ptr, seq_ids, unigram_of, bigram_keys,
-           bigram_feats, n_words, char_weights, word_weights, tf, sublinear):
+           bigram_feats, n_words, char_weights, word_weights, tf, sublinear, char_acc, word_acc, char_touched,
+           word_touched):
     """Word and character TF-IDF parts of the decision of every text not skipped; norms[t] is the normalized
     token of token t, docs[t] its text (tokens of a text are contiguous). weights[f] = [idf[f] * coef[f, :],
     idf[f] ** 2]; tf[c] = the term weight of count c.
 
     Character n-grams: char_sums[t] already sums the weights of token t's n-grams as if each counted once in
-    the text, so only n-grams that occur more than once in a text need their weights looked up again."""
+    the text, so only n-grams that occur more than once in a text need their weights looked up again.
+
+    Scratch (a caller's, reused across calls instead of allocated and zeroed per call: that was most of the
+    time of a call for one text): char_acc / word_acc hold zeros, one per n-gram of each vocabulary, and are
+    left zero; char_touched / word_touched have as many slots."""
     k = char_weights.shape[1] - 1
     z = np.zeros((n_docs, k))
-    char_acc = np.zeros(char_weights.shape[0], dtype=np.int32)
-    word_acc = np.zeros(word_weights.shape[0], dtype=np.int32)
-    char_touched = np.empty(char_weights.shape[0], dtype=np.int64)
-    word_touched = np.empty(word_weights.shape[0], dtype=np.int64)
     sums = np.zeros(k + 1)
     t = 0
     n_tok = docs.shape[0]
@@ -320,17 +321,15 @@ def char_ngrams(cp, ends, lo, hi, keys, values):
 
 @njit(cache=True, nogil=True)
 def token_weights(docs, norms, chosen, char_ptr, char_ids, seq_ptr, seq_ids, unigram_of, bigram_keys, bigram_feats,
-                  n_words, char_weights, word_weights, char_dir, word_dir, tf, sublinear):
+                  n_words, char_weights, word_weights, char_dir, word_dir, tf, sublinear, char_acc, word_acc,
+                  char_touched, word_touched):
     """Signed share of every token of the chosen texts in the text's decision along a direction: for each
     n-gram occurrence tf(c) / c * idf * direction / ||row||, summed per token (a word bigram gives half to each
     of its two tokens). Tokens of texts not chosen get 0. Same arrays as linear(); char_dir[f] and word_dir[f]
-    are idf[f] * direction[f] in the same id order; the last column of the weights is idf ** 2."""
+    are idf[f] * direction[f] in the same id order; the last column of the weights is idf ** 2. Scratch as
+    in linear()."""
     k = char_weights.shape[1] - 1
     out = np.zeros(docs.shape[0])
-    char_acc = np.zeros(char_weights.shape[0], dtype=np.int32)
-    word_acc = np.zeros(word_weights.shape[0], dtype=np.int32)
-    char_touched = np.empty(char_weights.shape[0], dtype=np.int64)
-    word_touched = np.empty(word_weights.shape[0], dtype=np.int64)
     t = 0
     n_tok = docs.shape[0]
     while t < n_tok:
