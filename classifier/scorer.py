@@ -22,6 +22,7 @@ from .indicators import find_indicators
 from .result import CATEGORIES, POSITIVE, Result
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_POSITIVE = np.array([c in POSITIVE for c in CATEGORIES])  # the positive columns, in CATEGORIES order
 
 
 def _clean_surrogates(texts: Sequence[str]) -> list[str]:
@@ -104,7 +105,7 @@ class Scorer:
 
     def _calibrate(self, probs: np.ndarray) -> np.ndarray:
         """Apply the stored Platt scaling to P(positive) and rescale the four probabilities to match."""
-        pos = np.isin(np.asarray(CATEGORIES), list(POSITIVE))
+        pos = _POSITIVE
         raw = probs[:, pos].sum(axis=1)
         cal = 1.0 / (1.0 + np.exp(-(self.cal_a * _logit(raw) + self.cal_b)))
         out = probs.copy()
@@ -132,7 +133,7 @@ class Scorer:
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated P(drug_courier) + P(scam_recruitment) for each text."""
         probs = self.probabilities(texts)
-        return probs[:, [c in POSITIVE for c in CATEGORIES]].sum(axis=1)
+        return probs[:, _POSITIVE].sum(axis=1)
 
     def _explainer(self):
         """The batch fast path (built on first use, under the lock): numba loads here, so a process that never
@@ -192,8 +193,7 @@ class Scorer:
     def _records(self, probs: np.ndarray, ids: list, found: list[list]) -> list[dict]:
         """Result fields, reasons and flags left empty, for each row of calibrated probabilities and its
         indicators."""
-        pos = np.isin(np.asarray(CATEGORIES), list(POSITIVE))
-        scores = np.clip(probs[:, pos].sum(axis=1), 0.0, 1.0)
+        scores = np.clip(probs[:, _POSITIVE].sum(axis=1), 0.0, 1.0)
         risks = np.where(scores >= self.high, "high", np.where(scores >= self.medium, "medium", "low")).tolist()
         categories = np.asarray(CATEGORIES)[probs.argmax(axis=1)].tolist()
         rounded = np.round(probs, 6).tolist()
