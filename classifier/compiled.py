@@ -67,6 +67,8 @@ class CompiledModel:
             raise ValueError("the model's indicator columns do not match this version of adrisk; retrain it")
         self._word_vocab: dict[str, int] | None = None
         self._char_vocab: dict[str, int] | None = None
+        # the batch path's tables built from the vocabularies (tokens.vocabulary_tables), when stored with them
+        self.tables = {k.removeprefix("table_"): v for k, v in arrays.items() if k.startswith("table_")} or None
 
     @classmethod
     def from_pipeline(cls, pipeline) -> "CompiledModel":
@@ -82,19 +84,23 @@ class CompiledModel:
                     "coef": clf.coef_, "intercept": clf.intercept_, "classes": _join(str(c) for c in clf.classes_)})
 
     def to_bytes(self) -> bytes:
-        """The model as an .npz archive of plain arrays, byte for byte the same for the same model."""
+        """The model as an .npz archive of plain arrays, byte for byte the same for the same model, with the
+        batch path's tables built from it."""
         arrays = {"word_terms": _join(self.word_terms), "char_terms": _join(self.char_terms),
                   "word_n": np.asarray(self.word_n), "char_n": np.asarray(self.char_n),
                   "sublinear": np.asarray(self.sublinear), "dense_weight": np.asarray(self.dense_weight),
                   "flag_names": _join(self.flag_names), "word_idf": self.word_idf, "char_idf": self.char_idf,
                   "coef": self.coef, "intercept": self.intercept, "classes": _join(self.classes_)}
-        out = io.BytesIO()
+        from .tokens import vocabulary_tables
+
+        arrays |= {f"table_{k}": v for k, v in vocabulary_tables(self).items()}
+        out = io.BytesIO()  # stored, not deflated: inflating 25 MB was most of a start's reading of the model
         with zipfile.ZipFile(out, "w") as archive:
             for name in sorted(arrays):
                 buffer = io.BytesIO()
                 np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]), allow_pickle=False)
                 archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue(),
-                                 compress_type=zipfile.ZIP_DEFLATED)
+                                 compress_type=zipfile.ZIP_STORED)
         return out.getvalue()
 
     @classmethod

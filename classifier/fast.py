@@ -123,7 +123,7 @@ class FastScorer:
         norms = column(NORM).astype(np.int64)
         z = kernels.linear(docs, norms, slow, n, t.chars.indptr.view, t.chars.ids.view, self._char_sums(),
                            t.sequence.indptr.view, t.sequence.ids.view, t.unigram_of, t.bigram_keys,
-                           t.bigram_feats, len(t.word_ids), self.char_weights, self.word_weights, self.tf,
+                           t.bigram_feats, t.n_words, self.char_weights, self.word_weights, self.tf,
                            m.sublinear, *self._scratch) + m.intercept
         disguised = np.bincount(docs, column(DISGUISED), n)
         if m.dense_weight:
@@ -149,7 +149,7 @@ class FastScorer:
         t = self.table
         weights = kernels.token_weights(batch.docs, batch.norms, fast, t.chars.indptr.view, t.chars.ids.view,
                                         t.sequence.indptr.view, t.sequence.ids.view, t.unigram_of, t.bigram_keys,
-                                        t.bigram_feats, len(t.word_ids), self.char_weights, self.word_weights,
+                                        t.bigram_feats, t.n_words, self.char_weights, self.word_weights,
                                         self.char_dir, self.word_dir, self.tf, self.model.sublinear, *self._scratch)
         first = np.searchsorted(batch.docs, np.arange(n))
         last = np.searchsorted(batch.docs, np.arange(n), side="right")

@@ -174,3 +174,32 @@ def test_batch_probabilities_equal_the_scikit_learn_pipeline(scorer, corpus_samp
     texts = corpus_sample[:400]
     expected = scorer._reorder(scorer.pipeline.predict_proba(texts))
     assert np.abs(scorer.raw_probabilities(texts) - expected).max() < 1e-6
+
+
+TABLE_PARTS = ("char_order", "word_order", "char_keys", "char_values", "word_keys", "word_values", "unigram_of",
+               "bigram_keys", "bigram_feats")
+
+
+def test_tables_stored_with_the_model_are_the_ones_built_from_it(scorer):
+    from classifier.tokens import TokenTable
+
+    assert scorer.compiled.tables is not None, "compiled.npz holds no tables: retrain with this version"
+    built = copy.copy(scorer.compiled)
+    built.tables = None
+    stored, fresh = TokenTable(scorer.compiled), TokenTable(built)
+    for part in TABLE_PARTS:
+        np.testing.assert_array_equal(getattr(stored, part), getattr(fresh, part), err_msg=part)
+        assert getattr(stored, part) is scorer.compiled.tables[part]  # read, not built again
+    assert stored.word_ids == fresh.word_ids and stored.n_words == len(fresh.word_ids)
+
+
+@pytest.mark.parametrize("spoil", ["format", "char_values"])
+def test_stored_tables_built_another_way_are_built_again(scorer, spoil):
+    from classifier.tokens import TokenTable
+
+    model = copy.copy(scorer.compiled)
+    model.tables = dict(scorer.compiled.tables)
+    model.tables[spoil] = model.tables[spoil] + 1  # another format, or ids a different hash put elsewhere
+    table = TokenTable(model)
+    assert table.char_values is not model.tables["char_values"]
+    np.testing.assert_array_equal(table.char_values, scorer.compiled.tables["char_values"])
