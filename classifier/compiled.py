@@ -94,7 +94,7 @@ class CompiledModel:
         from .tokens import vocabulary_tables
 
         arrays |= {f"table_{k}": v for k, v in vocabulary_tables(self).items()}
-        out = io.BytesIO()  # stored, not deflated: inflating 25 MB was most of a start's reading of the model
+        out = io.BytesIO()  # stored, not deflated: inflating the tables took about as long as building them
         with zipfile.ZipFile(out, "w") as archive:
             for name in sorted(arrays):
                 buffer = io.BytesIO()

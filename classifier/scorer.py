@@ -136,8 +136,8 @@ class Scorer:
         return probs[:, _POSITIVE].sum(axis=1)
 
     def _explainer(self):
-        """The batch fast path (built on first use, under the lock): numba loads here, so a process that never
-        scores pays nothing for it."""
+        """The batch fast path (built on first use, under the lock): the compiled loops load here, so a process
+        that never scores pays nothing for them."""
         if self._fast is None:
             from .fast import FastScorer
 

@@ -120,8 +120,8 @@ def vocabulary_tables(model) -> dict[str, np.ndarray]:
 
 
 def _usable(model, tables: dict | None) -> bool:
-    """Whether stored tables were built as this version builds them: the format, and a sample of n-grams and
-    words found in them under this version's hash."""
+    """Whether stored tables were built as this version builds them: their format, and 64 of the model's
+    n-grams found in them, under this version's hash, with their ids."""
     try:
         if tables is None or int(tables["format"][0]) != TABLE_FORMAT:
             return False
