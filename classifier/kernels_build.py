@@ -6,7 +6,6 @@ appears at its name only when whole. Without it `kernels` uses numba's just-in-t
 """
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 import time
@@ -52,8 +51,7 @@ def build(out_dir: Path = HERE) -> Path:
             cc.compile()
             (built,) = Path(tmp).glob(f"{kernels.AOT_MODULE}.*")
             target = out_dir / built.name
-            shutil.move(str(built), str(target.with_name(f".{built.name}.part")))
-            target.with_name(f".{built.name}.part").replace(target)  # whole or not at all
+            built.replace(target)  # one rename within out_dir: whole or not at all
     return target
 
 
