@@ -53,19 +53,6 @@ class Ragged:
         self.indptr = Buffer(dtype=np.int64)
         self.indptr.extend([0])
         self.ids = Buffer()
-        self._pending: list[int] = []
-        self._ends: list[int] = []
-
-    def append(self, ids: list[int]) -> None:
-        self._pending.extend(ids)
-        self._ends.append(self.ids.size + len(self._pending))
-
-    def seal(self) -> None:
-        """Move appended rows into the arrays."""
-        if self._ends:
-            self.ids.extend(self._pending)
-            self.indptr.extend(self._ends)
-            self._pending, self._ends = [], []
 
 
 def _code_points(texts: list[str], joined: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -273,14 +260,23 @@ class TokenTable:
         self.chars.ids.extend(ids)
         self.chars.indptr.extend(self.chars.indptr.view[-1] + np.cumsum(counts))
         ids, counts, ok = kernels.word_ids(cp, ends, self._is_word, self.word_keys, self.word_values)
-        if ok.all():
-            self.sequence.ids.extend(ids)
-            self.sequence.indptr.extend(self.sequence.indptr.view[-1] + np.cumsum(counts))
-        else:  # a character past the table: the words of this batch's tokens the slower way
-            for text in self._new_texts:
-                self.sequence.append([self.word_ids.get(w, -1) for w in WORD_TOKEN.findall(text)])
-            self.sequence.seal()
+        if not ok.all():  # a character past the table: those tokens' words the slower way, spliced in
+            ids, counts = self._spliced(ids, counts, ok)
+        self.sequence.ids.extend(ids)
+        self.sequence.indptr.extend(self.sequence.indptr.view[-1] + np.cumsum(counts))
         self._new_texts = []
+
+    def _spliced(self, ids: np.ndarray, counts: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The compiled pass's word ids with those of the new tokens it could not read found by the regex."""
+        found = {i: [self.word_ids.get(w, -1) for w in WORD_TOKEN.findall(self._new_texts[i])]
+                 for i in np.flatnonzero(~ok).tolist()}
+        fixed = counts.copy()
+        fixed[list(found)] = [len(v) for v in found.values()]
+        out = np.empty(int(fixed.sum()), dtype=np.int64)
+        kept = np.repeat(ok, fixed)
+        out[kept] = ids[np.repeat(ok, counts)]
+        out[~kept] = [j for v in found.values() for j in v]
+        return out, fixed
 
     def _store(self, hashes: np.ndarray, rows: np.ndarray) -> None:
         if 2 * self.rows.size > len(self.keys):  # keep the hash table at most half full

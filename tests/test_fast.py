@@ -158,7 +158,8 @@ def test_compiled_word_ids_equal_the_token_pattern(scorer, corpus_sample):
     word = re.compile(r"\w")
     assert all((word.fullmatch(chr(c)) is not None) == table._is_word[c] for c in range(len(table._is_word)))
     table.tokens(corpus_sample)
-    table.tokens(["日本語の求人 курьер", "a_b c1 ５５ x² ½ ǅungla курьер"])  # past the table: the Python way
+    # tokens past the table (the Python way) in one batch with new tokens the compiled pass reads
+    table.tokens(["日本語の求人 курьерище", "a_b c1 ５５ x² ½ ǅungla невиданнослово 🔥word_2 ещёслово"])
     ptr, ids = table.sequence.indptr.view, table.sequence.ids.view
     for j, text in enumerate(table.norm_text):
         assert ids[ptr[j]:ptr[j + 1]].tolist() == [table.word_ids.get(w, -1) for w in WORD_TOKEN.findall(text)], text
