@@ -23,6 +23,8 @@ from .result import CATEGORIES, POSITIVE, Result
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _POSITIVE = np.array([c in POSITIVE for c in CATEGORIES])  # the positive columns, in CATEGORIES order
+_POSITIVE_SUM = _POSITIVE.astype(np.float64)  # probs @ this: P(positive) of each row
+_BANDS = ("low", "medium", "high")
 
 
 def _clean_surrogates(texts: Sequence[str]) -> list[str]:
@@ -105,12 +107,11 @@ class Scorer:
 
     def _calibrate(self, probs: np.ndarray) -> np.ndarray:
         """Apply the stored Platt scaling to P(positive) and rescale the four probabilities to match."""
-        pos = _POSITIVE
-        raw = probs[:, pos].sum(axis=1)
+        raw = probs @ _POSITIVE_SUM
         cal = 1.0 / (1.0 + np.exp(-(self.cal_a * _logit(raw) + self.cal_b)))
-        out = probs.copy()
-        out[:, pos] *= (cal / np.clip(raw, 1e-12, None))[:, None]
-        out[:, ~pos] *= ((1 - cal) / np.clip(1 - raw, 1e-12, None))[:, None]
+        scale = np.where(_POSITIVE, (cal / np.maximum(raw, 1e-12))[:, None],
+                         ((1 - cal) / np.maximum(1 - raw, 1e-12))[:, None])
+        out = probs * scale
         return out / out.sum(axis=1, keepdims=True)
 
     def raw_probabilities(self, texts: Sequence[str]) -> np.ndarray:
@@ -132,8 +133,7 @@ class Scorer:
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated P(drug_courier) + P(scam_recruitment) for each text."""
-        probs = self.probabilities(texts)
-        return probs[:, _POSITIVE].sum(axis=1)
+        return self.probabilities(texts) @ _POSITIVE_SUM
 
     def _explainer(self):
         """The batch fast path (built on first use, under the lock): the compiled loops load here, so a process
@@ -193,13 +193,13 @@ class Scorer:
     def _records(self, probs: np.ndarray, ids: list, found: list[list]) -> list[dict]:
         """Result fields, reasons and flags left empty, for each row of calibrated probabilities and its
         indicators."""
-        scores = np.clip(probs[:, _POSITIVE].sum(axis=1), 0.0, 1.0)
-        risks = np.where(scores >= self.high, "high", np.where(scores >= self.medium, "medium", "low")).tolist()
-        categories = np.asarray(CATEGORIES)[probs.argmax(axis=1)].tolist()
-        rounded = np.round(probs, 6).tolist()
-        return [{"id": id_, "score": s, "risk": r, "category": c, "probabilities": dict(zip(CATEGORIES, p)),
-                 "reasons": [], "lowering": [], "flags": [], "indicators": f, "model_version": self.version}
-                for id_, s, r, c, p, f in zip(ids, np.round(scores, 6).tolist(), risks, categories, rounded, found)]
+        scores = np.clip(probs @ _POSITIVE_SUM, 0.0, 1.0)
+        bands = np.where(scores >= self.high, 2, scores >= self.medium).tolist()
+        rounded = np.round(np.column_stack([probs, scores]), 6).tolist()  # one pass for both
+        return [{"id": id_, "score": p[-1], "risk": _BANDS[b], "category": CATEGORIES[c],
+                 "probabilities": dict(zip(CATEGORIES, p)), "reasons": [], "lowering": [], "flags": [],
+                 "indicators": f, "model_version": self.version}
+                for id_, p, b, c, f in zip(ids, rounded, bands, probs.argmax(axis=1).tolist(), found)]
 
     def explain(self, text: str, reveal: bool = False) -> Result:
         """Score one text with reasons, flags and indicators."""

@@ -246,7 +246,9 @@ class TokenTable:
             self.rows.extend(self._new_rows(joined, cp, starts, stops, missing[first[order]]))
             self._seal()
             self._store(distinct, new)
-        base = (ends - np.diff(ends, prepend=0))[docs]  # where each token's text starts in the joined text
+        begins = np.zeros_like(ends)  # where each text starts in the joined text
+        begins[1:] = ends[:-1]
+        base = begins[docs]
         return docs, rows, starts - base, stops - base
 
     def _seal(self) -> None:
