@@ -579,9 +579,9 @@ def might_have_indicators(text: str) -> bool:
     return bool(_wanted(text))
 
 
-def find_indicators(text: str, reveal: bool = False) -> list[Indicator]:
+def find_indicators(text: str, reveal: bool = False, as_dicts: bool = False) -> list[Indicator]:
     """Indicators in text, in order; `text[start:end]` is the original writing. Card numbers are masked in
-    `value` and `normalized` unless reveal."""
+    `value` and `normalized` unless reveal. as_dicts: Indicator.model_dump() dicts instead of objects."""
     want = _wanted(text) if text else None
     if not want:
         return []
@@ -607,6 +607,6 @@ def find_indicators(text: str, reveal: bool = False) -> list[Indicator]:
         value, normalized = text[a:b], h.normalized
         if h.kind == "card" and not reveal:
             value, normalized = mask_card(value), mask_card(normalized)
-        out.append(Indicator(kind=h.kind, value=value, normalized=normalized, start=a, end=b))
-    out.sort(key=lambda i: i.start)
-    return out
+        out.append({"kind": h.kind, "value": value, "normalized": normalized, "start": a, "end": b})
+    out.sort(key=lambda i: i["start"])
+    return out if as_dicts else [Indicator.model_construct(**i) for i in out]

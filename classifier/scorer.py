@@ -179,16 +179,15 @@ class Scorer:
         for i in chosen:
             units, normalized, disguised = parts[i]
             rec = records[i]
-            found = {"reasons": raising(texts[i], units) if rec["risk"] != "low" else [],
-                     "lowering": lowering(texts[i], units), "flags": flags_for(normalized, disguised)}
-            rec.update({k: [x.model_dump() for x in v] for k, v in found.items()} if as_dicts else found)
+            rec["reasons"] = raising(texts[i], units, as_dicts=as_dicts) if rec["risk"] != "low" else []
+            rec["lowering"] = lowering(texts[i], units, as_dicts=as_dicts)
+            rec["flags"] = flags_for(normalized, disguised, as_dicts=as_dicts)
         return records
 
     @staticmethod
     def _indicators(texts: Sequence[str], reveal: bool, dump: bool) -> list[list]:
         """Each text's indicators as Indicator objects, or as dicts when dump."""
-        found = [find_indicators(t, reveal) for t in texts]
-        return [[i.model_dump() for i in f] if f else [] for f in found] if dump else found
+        return [find_indicators(t, reveal, as_dicts=dump) for t in texts]
 
     def _records(self, probs: np.ndarray, ids: list, found: list[list]) -> list[dict]:
         """Result fields, reasons and flags left empty, for each row of calibrated probabilities and its

@@ -168,6 +168,15 @@ def test_compiled_word_ids_equal_the_token_pattern(scorer, corpus_sample):
 def test_records_are_the_results_without_reasons(scorer, corpus_sample):
     texts = corpus_sample[:300]
     assert scorer.records(texts, ids=range(300)) == [r.model_dump() for r in scorer.score(texts, range(300), explain=False)]
+    for explain in (True, "flagged"):  # built as dicts, not objects then dumped: the same dicts, key order too
+        records = scorer.records(texts, explain=explain)
+        dumped = [r.model_dump() for r in scorer.score(texts, explain=explain)]
+        assert records == dumped
+
+        def keys(rows):
+            return [[list(x) for k in ("reasons", "lowering", "flags", "indicators") for x in r[k]] for r in rows]
+        assert keys(records) == keys(dumped)
+        assert sum(bool(r["reasons"]) for r in records) > 10 and sum(bool(r["indicators"]) for r in records) > 10
     assert list(scorer.records(texts[:1])[0]) == list(type(scorer.score(texts[:1])[0]).model_fields)
 
 
