@@ -42,7 +42,9 @@ KINDS: tuple[str, ...] = ("telegram", "telegram_bot", "telegram_invite", "phone"
 _TO_LATIN = dict(zip("аеорсухкіјѕһԁԛԝӏАВЕКМНОРСТХУІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
                      "aeopcyxkijshdqwlABEKMHOPCTXYIJSabeiknoptuxABEZHIKMNOPTYX"))
 _LOOK = "".join(_TO_LATIN)
-_MIXED_ADJ = re.compile(f"[A-Za-z_][{_LOOK}]|[{_LOOK}][A-Za-z_]")
+# a Latin letter (or _) beside a look-alike, either side: anchored on the Latin one, which is rare in the texts
+# this reads, so the engine skips to it (the look-alikes are the commonest Cyrillic letters)
+_MIXED_ADJ = re.compile(f"[A-Za-z_](?:[{_LOOK}]|(?<=[{_LOOK}].))")
 _TOKEN = re.compile(r"\w+")
 # anything outside printable ASCII, basic Cyrillic and common signs gets a closer look
 _SPECIAL = re.compile(r"[^\x20-\x7e\u0400-\u0482\u048a-\u04ff\n\t«»№—–…“”‘’₸₽€°]")  # U+0483-0489: marks
@@ -200,7 +202,7 @@ _THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 # Cheap triggers, one per family of patterns, on the lower-cased text: a pattern runs only where its trigger
 # fires, and a text that fires none holds no indicator, so the common case costs a few C-speed scans.
 _T_DIGITS = re.compile(r"\d(?:[^\w\n]{0,5}\d){6}")  # emoji between digits too
-_T_LONG = re.compile(r"[a-z0-9_+/-]{20}")
+_T_LONG = re.compile(r"[a-z0-9_+/-][a-z0-9_+/-]{19}")  # not [..]{20}: a leading set lets the engine skip ahead
 _SEP_CH = r"[ .\-_*·•|~+]{0,2}"
 _T_TOCHKA = re.compile(rf"[ч4]{_SEP_CH}[кk]{_SEP_CH}[аa@]")  # (то)чка written for a dot
 _T_DOT = re.compile(r"\.(?:[a-z]{2}|рф)")
@@ -531,11 +533,12 @@ def _wallets(s: str, spans: _Spans | None = None) -> list[_Hit]:
 # where each family's trigger fires, line by line: no pattern or trigger matches across a line break, so a
 # family's patterns need to run only on the lines where its trigger fires (a long post has few such lines).
 # These are _wanted's triggers as patterns; _wanted keeps its plain substring tests, which are faster on the
-# whole text.
+# whole text. A trigger is a few patterns, each beginning with a literal or a set the engine can skip to (one
+# alternation of them all could not, and was tried at every position of the text).
 _LINE_TRIGGERS = {
-    "link": re.compile(r"me/|me /|tg:|whatsapp|vk\."), "at": re.compile("@"),
-    "dotted": re.compile(rf"dot|\[\.\]|\(\.\)| \. |chk|{_T_DOT.pattern}|{_T_TOCHKA.pattern}"),
-    "web": re.compile("://|www"), "digits": re.compile(f"{_T_DIGITS.pattern}|{_T_IBAN.pattern}"), "crypto": _T_LONG}
+    "link": (re.compile(r"me/|me /|tg:|whatsapp|vk\."),), "at": (re.compile("@"),),
+    "dotted": (re.compile(r"dot|\[\.\]|\(\.\)| \. |chk"), _T_DOT, _T_TOCHKA),
+    "web": (re.compile("://|www"),), "digits": (_T_DIGITS, _T_IBAN), "crypto": (_T_LONG,)}
 _FAMILY_TRIGGERS = {"link": ("link",), "email": ("at", "dotted"), "handle": ("at",), "url": ("dotted", "web"),
                     "digits": ("digits",), "crypto": ("crypto",)}
 _Spans = list[tuple[int, int]]
@@ -550,7 +553,8 @@ def _line_spans(s: str, want: frozenset[str]) -> dict[str, _Spans] | None:
     if len(starts) < 3:  # a line or two: nothing to skip
         return None
     needed = {t for family in want for t in _FAMILY_TRIGGERS[family]}
-    fired = {name: {bisect_right(starts, m.start()) - 1 for m in _LINE_TRIGGERS[name].finditer(low)} for name in needed}
+    fired = {name: {bisect_right(starts, m.start()) - 1 for p in _LINE_TRIGGERS[name] for m in p.finditer(low)}
+             for name in needed}
     starts.append(len(s))
     spans = {}
     for family in want:

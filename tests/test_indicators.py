@@ -147,3 +147,15 @@ def test_indicators_in_every_result_mode(scorer):
     assert records == [r.model_dump() for r in fast]
     assert scorer.score(texts[:1], reveal=True)[0].indicators[1].normalized == "4400430123456789"
     assert scorer.explain(texts[0]).model_dump_json()  # serializes without warnings or errors
+
+
+@pytest.mark.parametrize("written, read", [
+    ("пиши @fаst_jоb", "пиши @fast_job"),  # look-alikes after Latin letters
+    ("сайт аbc.kz", "сайт abc.kz"),  # a look-alike first, then Latin
+    ("зайди на сайт", "зайди на сайт"),  # look-alikes with no Latin beside them stay
+    ("Xорошая работа", "Xорошая работа"),  # mostly Cyrillic: not a Latin token
+])
+def test_look_alikes_in_mostly_latin_tokens_are_read_as_latin(written, read):
+    from classifier.indicators import _latinize
+
+    assert _latinize(written) == read
