@@ -240,8 +240,12 @@ def _wanted(text: str) -> frozenset[str]:
 
 
 # ------------------------------------------------------------------------------------------------ validators
+_O_AS_ZERO = str.maketrans("ОоOo", "0000")
+_NON_DIGIT = re.compile(r"\D")
+
+
 def _digits(s: str) -> str:
-    return re.sub(r"\D", "", s.translate(str.maketrans("ОоOo", "0000")))
+    return _NON_DIGIT.sub("", s.translate(_O_AS_ZERO))
 
 
 def _phone(s: str) -> str | None:
