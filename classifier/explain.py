@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .compiled import WORD_TOKEN
-from .flags import find_flags
+from .flags import FlagHit, find_flags
 from .normalize import Normalized
 from .result import Flag, Reason
 
@@ -172,12 +172,14 @@ def _shares(features: np.ndarray, owners: np.ndarray, idf: np.ndarray, direction
     return np.bincount(owners, share if parts is None else share * parts, minlength=n_tokens)
 
 
-def flags_for(normalized, disguised: bool | None = None, as_dicts: bool = False) -> list[Flag]:
+def flags_for(normalized, disguised: bool | None = None, as_dicts: bool = False,
+              hits: list[FlagHit] | None = None) -> list[Flag]:
     """Named red flags with spans in the original text, plus 'obfuscation' where a word was disguised.
     normalized: a `Normalized` (or anything with its text, original and span()); disguised: whether any
-    character was (default: from the normalization counts); as_dicts: Flag.model_dump() dicts instead."""
+    character was (default: from the normalization counts); as_dicts: Flag.model_dump() dicts instead;
+    hits: find_flags(normalized.text) when the caller has it."""
     out = []
-    for hit in find_flags(normalized.text):
+    for hit in find_flags(normalized.text) if hits is None else hits:
         start, end = normalized.span(hit.start, hit.end)
         out.append({"name": hit.name, "text": normalized.original[start:end], "start": start, "end": end})
     if normalized.obfuscation.disguised if disguised is None else disguised:

@@ -7,12 +7,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
 import numpy as np
 
 from . import kernels
 from .explain import Units, units_of
-from .flags import ANCHOR_MASKS, PATTERNS, pattern
+from .flags import ANCHOR_MASKS, PATTERNS, FlagHit, find_flags, first_hits, pattern
 from .normalize import Normalized, normalize, normalized
 from .tokens import DISGUISED, EDGE, EMPTY, FIRST, LEFT, LETTERS, NORM, OK, SCRIPT, Buffer, TokenTable
 
@@ -23,6 +24,15 @@ _FLAG_INDEX = {name: k for k, name in enumerate(PATTERNS)}
 def _weights(idf: np.ndarray, coef: np.ndarray, order: np.ndarray) -> np.ndarray:
     """Rows [idf * coef..., idf ** 2] of the n-grams in the given order."""
     return np.ascontiguousarray(np.column_stack([idf[:, None] * coef, idf ** 2])[order])
+
+
+class Explained(NamedTuple):
+    """What FastScorer.explain gives for one text."""
+
+    units: Units
+    normalized: Normalized | TokenMap
+    disguised: bool
+    flags: list[FlagHit]
 
 
 @dataclass
@@ -48,12 +58,12 @@ class TokenMap:
                  cache: dict[tuple[str, str], list[int] | None]):
         self.original, self.words, self.starts, self.stops, self._cache = original, words, starts, stops, cache
         self.text = " ".join(words)
-        self._begin = list(accumulate((len(w) + 1 for w in words[:-1]), initial=0))
+        self.begins = list(accumulate((len(w) + 1 for w in words[:-1]), initial=0))  # of each word in text
         self._full: Normalized | None = None
 
     def _offset(self, j: int) -> int:
-        k = bisect_right(self._begin, j) - 1
-        inside, word = j - self._begin[k], self.words[k]
+        k = bisect_right(self.begins, j) - 1
+        inside, word = j - self.begins[k], self.words[k]
         if inside >= len(word):  # the joining space: the whitespace after the token
             return self.stops[k]
         raw = self.original[self.starts[k]:self.stops[k]]
@@ -136,10 +146,11 @@ class FastScorer:
             z[i] = m.decision(*m.features(text, stats.share()))
         return Batch(texts, z, docs, norms, starts, stops, disguised, slow)
 
-    def explain(self, batch: Batch, chosen: list[int]) -> dict[int, tuple[Units, Normalized | TokenMap, bool]]:
-        """For each chosen text: its words' shares, its normalized form with a map back to the original, and
-        whether anything in it was disguised. Texts of the fast path get their shares from one compiled pass;
-        the others from the full normalization pass (`explain.units_of`, the reference)."""
+    def explain(self, batch: Batch, chosen: list[int]) -> dict[int, Explained]:
+        """For each chosen text: its words' shares, its normalized form with a map back to the original,
+        whether anything in it was disguised, and its red flags' hits. Texts of the fast path get their shares
+        from one compiled pass and their flags from per-token bits (`flags.first_hits`); the others from the full
+        normalization pass (`explain.units_of`, the reference) and `flags.find_flags`."""
         if self.direction is None:
             raise ValueError("this FastScorer was built without a direction to explain along")
         n = len(batch.texts)
@@ -158,16 +169,18 @@ class FastScorer:
             text = batch.texts[i]
             if not fast[i]:
                 full = normalized(text)
-                out[i] = (Units.of(units_of(full, self.model, *self.direction_by_id)), full,
-                          bool(full.obfuscation.disguised))
+                out[i] = Explained(Units.of(units_of(full, self.model, *self.direction_by_id)), full,
+                                   bool(full.obfuscation.disguised), find_flags(full.text))
                 continue
             norms = batch.norms[first[i]:last[i]]
             kept = norms != 0  # normalized token 0 is the empty one
             starts, stops = batch.starts[first[i]:last[i]][kept], batch.stops[first[i]:last[i]][kept]
-            words = [t.norm_text[j] for j in norms[kept].tolist()]
-            out[i] = (Units(starts, stops, weights[first[i]:last[i]][kept]),
-                      TokenMap(text, words, starts.tolist(), stops.tolist(), self._token_offsets),
-                      bool(batch.disguised[i]))
+            ids = norms[kept]
+            words = [t.norm_text[j] for j in ids.tolist()]
+            mapped = TokenMap(text, words, starts.tolist(), stops.tolist(), self._token_offsets)
+            out[i] = Explained(Units(starts, stops, weights[first[i]:last[i]][kept]), mapped,
+                               bool(batch.disguised[i]), first_hits(mapped.text, words, mapped.begins,
+                                                                    t.flag_bits(ids)))
         return out
 
     @property

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 _NUM = r"\d[\d\s.,]*\s?(?:к|k|тыс\w*|мың|000)?"
 _MONEY = r"(?:₸|₽|\$|тг|тенге|теңге|руб\w*|р\b|usd|usdt|долл\w*|бакс\w*|евро|сом)"
 
@@ -72,7 +74,8 @@ PATTERNS: dict[str, str] = {
 # in it. A match across tokens comes from an alternative with a space in it, and each such alternative holds
 # every anchor of one tuple below: a string is found inside one token; a pair (a, b) is a token ending in a
 # followed by a token starting with b. Anchors hold no whitespace, so the scorer checks them per token and
-# searches a whole text only when some tuple is complete.
+# searches a whole text only when some tuple is complete. That holds for where the first match is, too (what
+# first_hits relies on): «в лс» and «write me in pm» have anchors although «лс» and «pm» alone would flag.
 _PERIOD = "(?:день|сутки|смен|час|нед|day|hour|week|shift)"
 _PREP_END = "[/вaаr]"  # the last letter of / в за per a а
 Anchor = str | tuple[str, str]
@@ -85,7 +88,7 @@ ANCHORS: dict[str, tuple[tuple[Anchor, ...], ...]] = {
                  (("(?:easy|quick|fast)", "money"),)),
     "dm_only": (((r"пиш\w*", "в"),), (("в", "личку"),), (("личные", "сообщения"),), (("подробности", "в"),),
                 (("жеке", "(?:хат|хабар)"),), (("direct", "message"),), (("inbox", "me"),),
-                (("(?:ставь|пиши)", r"\+"),)),
+                (("(?:ставь|пиши)", r"\+"),), (("в", "лс"),), (("write", "me"),)),
     "telegram_contact": (),
     "crypto_pay": (),
     "deposit": ((("за", "оформлени"),), ((r"вступительн\w*", "взнос"),),
@@ -150,10 +153,38 @@ def find_flags(text: str) -> list[FlagHit]:
     hits = []
     for name, pattern in _COMPILED.items():
         m = pattern.search(text) if any(stem in text for stem in STEMS[name]) else None
-        if m and m.group(0).strip():
-            found = m.group(0)
-            start = m.start() + len(found) - len(found.lstrip())
-            hits.append(FlagHit(name, start, m.start() + len(found.rstrip())))
+        if m:
+            _add(hits, name, m, 0)
+    return hits
+
+
+def _add(hits: list[FlagHit], name: str, m: re.Match, offset: int) -> None:
+    """The hit of match m (found at offset in the text) without the whitespace at its ends; none if all is."""
+    found = m.group(0)
+    if found.strip():
+        start = offset + m.start() + len(found) - len(found.lstrip())
+        hits.append(FlagHit(name, start, offset + m.start() + len(found.rstrip())))
+
+
+def first_hits(text: str, words: list[str], begins: list[int], bits: np.ndarray) -> list[FlagHit]:
+    """find_flags(text) for a text made of `words` (normalized tokens) joined by single spaces, word j at
+    begins[j], given each word's token_bits: a flag whose anchors rule out a match across a space is searched
+    in the first word that holds one, not in the whole text (tests hold it equal to find_flags)."""
+    if not words:
+        return []
+    hits_in = int(np.bitwise_or.reduce(bits[:, 0]))
+    anchors = int(np.bitwise_or.reduce(bits[:, 1]))
+    if len(words) > 1:
+        anchors |= int(np.bitwise_or.reduce(bits[:-1, 2] & bits[1:, 3]))
+    hits: list[FlagHit] = []
+    for k, (name, pattern) in enumerate(_COMPILED.items()):
+        if any(anchors & mask == mask for mask in ANCHOR_MASKS[k]):  # a match may span words
+            m = pattern.search(text) if any(stem in text for stem in STEMS[name]) else None
+            if m:
+                _add(hits, name, m, 0)
+        elif hits_in >> k & 1:
+            j = int(np.flatnonzero(bits[:, 0] >> k & 1)[0])
+            _add(hits, name, pattern.search(words[j]), begins[j])
     return hits
 
 
@@ -163,7 +194,9 @@ def flag_vector(text: str, names=PATTERNS) -> list[float]:
 
 
 _TERMS: list[Anchor] = sorted({a for options in ANCHORS.values() for combo in options for a in combo}, key=str)
-# bit i of a mask stands for _TERMS[i]
+# bit i of a mask stands for _TERMS[i]; the masks are int64 columns of the token table
+if len(_TERMS) > 62:
+    raise ValueError(f"{len(_TERMS)} anchor terms: the token table's int64 masks hold 62")
 ANCHOR_MASKS: tuple[tuple[int, ...], ...] = tuple(
     tuple(sum(1 << _TERMS.index(a) for a in combo) for combo in ANCHORS[name]) for name in PATTERNS)
 _INSIDE = [(1 << i, re.compile(a if isinstance(a, str) else f"(?:{a[0]}) (?:{a[1]})")) for i, a in enumerate(_TERMS)]

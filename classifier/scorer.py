@@ -177,11 +177,10 @@ class Scorer:
             chosen = [i for i, r in enumerate(records) if explain != "flagged" or r["risk"] != "low"]
             parts = fast.explain(batch, chosen)
         for i in chosen:
-            units, normalized, disguised = parts[i]
-            rec = records[i]
-            rec["reasons"] = raising(texts[i], units, as_dicts=as_dicts) if rec["risk"] != "low" else []
-            rec["lowering"] = lowering(texts[i], units, as_dicts=as_dicts)
-            rec["flags"] = flags_for(normalized, disguised, as_dicts=as_dicts)
+            part, rec = parts[i], records[i]
+            rec["reasons"] = raising(texts[i], part.units, as_dicts=as_dicts) if rec["risk"] != "low" else []
+            rec["lowering"] = lowering(texts[i], part.units, as_dicts=as_dicts)
+            rec["flags"] = flags_for(part.normalized, part.disguised, as_dicts=as_dicts, hits=part.flags)
         return records
 
     @staticmethod

@@ -170,7 +170,9 @@ class TokenTable:
         self.rows = Buffer(RAW_COLUMNS)
         self.norm: dict[str, int] = {}
         self.norm_text: list[str] = []
-        self.bits = Buffer(4, dtype=np.int64)  # flags.token_bits of each normalized token
+        # flags.token_bits of each normalized token: all at once when the model uses red flags as features, else
+        # on first use (flag_bits); -1 in the first column marks a token not yet done
+        self.bits = Buffer(4, dtype=np.int64)
         self._new_bits: list[tuple[int, int, int, int]] = []
         self._new_texts: list[str] = []
         self.chars, self.sequence = Ragged(), Ragged()
@@ -253,7 +255,8 @@ class TokenTable:
 
     def _seal(self) -> None:
         """Move what was computed for new normalized tokens into the arrays; n-grams in one compiled pass."""
-        self.bits.extend(self._new_bits or np.zeros((0, 4)))  # stays empty unless the model uses red flags
+        new = len(self.norm_text) - self.bits.size
+        self.bits.extend(self._new_bits if self._new_bits else np.full((new, 4), -1))
         self._new_bits = []
         if not self._new_texts:
             return
@@ -279,6 +282,17 @@ class TokenTable:
         out[kept] = ids[np.repeat(ok, counts)]
         out[~kept] = [j for v in found.values() for j in v]
         return out, fixed
+
+    def flag_bits(self, ids: np.ndarray) -> np.ndarray:
+        """flags.token_bits of the normalized tokens `ids`, one row each (computed here for those not done yet)."""
+        view = self.bits.view
+        rows = view[ids]
+        todo = rows[:, 0] < 0
+        if todo.any():
+            for j in np.unique(ids[todo]).tolist():
+                view[j] = token_bits(self.norm_text[j])
+            rows = view[ids]
+        return rows
 
     def _store(self, hashes: np.ndarray, rows: np.ndarray) -> None:
         if 2 * self.rows.size > len(self.keys):  # keep the hash table at most half full

@@ -6,6 +6,7 @@ import pytest
 
 from classifier.evasions import perturb
 from classifier.explain import flags_for, units_of
+from classifier.flags import find_flags
 from classifier.normalize import normalize
 from training.corpus import written_examples
 
@@ -31,11 +32,12 @@ def test_kernel_matches_the_reference_pass(scorer, texts):
     for i, text in enumerate(texts):
         normalized = normalize(text)
         ref = units_of(normalized, scorer.compiled, *fast.direction_by_id)
-        got, got_norm, disguised = parts[i]
+        got, got_norm, disguised, hits = parts[i]
         assert list(zip(got.starts.tolist(), got.ends.tolist())) == [(u.start, u.end) for u in ref], text
         assert np.allclose(got.weights, [u.weight for u in ref], atol=1e-9), text
         assert got_norm.text == normalized.text
-        assert flags_for(got_norm, disguised) == flags_for(normalized), text
+        assert hits == find_flags(normalized.text), text  # from per-token bits on the fast path
+        assert flags_for(got_norm, disguised, hits=hits) == flags_for(normalized), text
 
 
 def test_word_shares_add_up_to_the_decision_along_the_direction(scorer, texts):

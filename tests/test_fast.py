@@ -98,6 +98,24 @@ def test_red_flags_found_per_token_match_the_patterns(with_flags, corpus_sample)
     assert flagged > len(corpus_sample) / 3  # the sample does exercise the flags
 
 
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(texts_strategy.map(lambda t: t.replace("лс", "в лс").replace("no", "write me in pm no")),
+                min_size=1, max_size=6))
+def test_first_red_flag_hits_from_token_bits_are_where_a_whole_search_finds_them(explaining, texts):
+    from classifier.flags import find_flags
+
+    for fast in explaining:  # bits on first use (the shipped model) and all at once (a model using red flags)
+        batch = fast.analyse(texts)
+        for i, part in fast.explain(batch, list(range(len(texts)))).items():
+            assert part.flags == find_flags(part.normalized.text), texts[i]
+
+
+@pytest.fixture(scope="module")
+def explaining(scorer, with_flags):
+    direction = scorer._explainer().direction
+    return [FastScorer(model, max_tokens=50, direction=direction) for model in (scorer.compiled, with_flags)]
+
+
 def test_texts_of_one_letter_words_side_by_side_are_all_split(scorer):
     # texts follow one another without a space, so a batch holds more tokens than half its characters
     texts = ["з а к л а д к и"] * 3 + ["a b c"] * 40 + ["x"] * 9
