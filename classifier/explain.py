@@ -64,6 +64,8 @@ def _at_edge(ch: str) -> bool:
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """The span without punctuation, emoji and invisible characters at its ends (unchanged if nothing is left)."""
+    if end > start and text[start].isalnum() and text[end - 1].isalnum():
+        return start, end  # most words: no letter or digit is in _TRIM_CATEGORIES
     a, b = start, end
     while a < b and _at_edge(text[a]):
         a += 1
@@ -83,9 +85,10 @@ def _phrases(text: str, units: Units, sign: float, top: int) -> list[dict]:
         return []
     phrases: list[list] = []
     last = -2
-    for i in np.flatnonzero(signed >= max(SHARE_OF_BEST * best, MIN_WEIGHT)).tolist():
-        a, b = _trim(text, int(units.starts[i]), int(units.ends[i]))
-        w = float(signed[i])
+    chosen = np.flatnonzero(signed >= max(SHARE_OF_BEST * best, MIN_WEIGHT))
+    for i, start, end, w in zip(chosen.tolist(), units.starts[chosen].tolist(), units.ends[chosen].tolist(),
+                                signed[chosen].tolist()):
+        a, b = _trim(text, start, end)
         if phrases and last == i - 1 and _joinable(text[phrases[-1][1]:a]):
             phrases[-1][1], phrases[-1][2] = b, phrases[-1][2] + w
         else:
