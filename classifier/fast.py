@@ -58,7 +58,7 @@ class TokenMap:
                  cache: dict[tuple[str, str], list[int] | None]):
         self.original, self.words, self.starts, self.stops, self._cache = original, words, starts, stops, cache
         self.text = " ".join(words)
-        self.begins = list(accumulate((len(w) + 1 for w in words[:-1]), initial=0))  # of each word in text
+        self.begins = list(accumulate([len(w) + 1 for w in words[:-1]], initial=0))  # of each word in text
         self._full: Normalized | None = None
 
     def _offset(self, j: int) -> int:
@@ -176,7 +176,7 @@ class FastScorer:
             kept = norms != 0  # normalized token 0 is the empty one
             starts, stops = batch.starts[first[i]:last[i]][kept], batch.stops[first[i]:last[i]][kept]
             ids = norms[kept]
-            words = [t.norm_text[j] for j in ids.tolist()]
+            words = list(map(t.norm_text.__getitem__, ids.tolist()))
             mapped = TokenMap(text, words, starts.tolist(), stops.tolist(), self._token_offsets)
             out[i] = Explained(Units(starts, stops, weights[first[i]:last[i]][kept]), mapped,
                                bool(batch.disguised[i]), first_hits(mapped.text, words, mapped.begins,
