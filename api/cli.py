@@ -268,10 +268,13 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
     """Serve the HTTP API (docs at /docs)."""
     import os
 
+    import logging.config
+
     import uvicorn
 
     from pydantic import ValidationError
 
+    from . import workers as server_workers
     from .settings import ApiSettings
 
     workers = workers or len(os.sched_getaffinity(0))
@@ -287,8 +290,16 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
         _fail(str(e))
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)  # our request log (with request ids) beside uvicorn's
     log_config["loggers"]["adrisk"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
-                access_log=False, log_config=log_config)
+    config = {"app": "api.app:create_app", "factory": True, "log_level": "info", "access_log": False,
+              "log_config": log_config}
+    if workers > 1 and server_workers.supported():  # each worker on a socket of its own: see api.workers
+        logging.config.dictConfig(log_config)
+        try:
+            server_workers.serve(config, host, port, workers)
+        except OSError as e:
+            _fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
+        return
+    uvicorn.run(**config, host=host, port=port, workers=workers)
 
 
 def _table_output(output: Optional[str], out_fmt: Optional[str]) -> str:

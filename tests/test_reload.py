@@ -107,11 +107,15 @@ def test_a_bad_model_is_refused_and_the_old_one_keeps_serving(server, tmp_path, 
     assert httpx.post(server.url + "/score", json={"text": BAIT}, headers=ADMIN, timeout=30).status_code == 200
 
 
-def test_with_several_workers_each_worker_reloads_on_its_own_sighup(tmp_path, model_dir, scorer):
-    """Under `--workers 2` a SIGHUP to each worker swaps its model in place, with no request cut."""
+@pytest.mark.parametrize("to", ["each worker", "the main process"])
+def test_with_several_workers_a_sighup_reloads_every_worker_in_place(tmp_path, model_dir, scorer, to):
+    """Under `--workers 2` a SIGHUP to each worker, or one to the main process (which passes it on), swaps
+    every worker's model in place, with no request cut."""
     with Server(tmp_path, "--workers", "2", ADRISK_MODEL=str(model_dir)) as server:
         assert _wait_for(lambda: len(re.findall(r"Started server process \[(\d+)\]", server.output())) == 2)
         workers = [int(p) for p in re.findall(r"Started server process \[(\d+)\]", server.output())]
+        if to == "the main process":
+            workers = [server.process.pid]
         stop, statuses, errors = threading.Event(), Counter(), []
 
         def fire():
@@ -136,4 +140,4 @@ def test_with_several_workers_each_worker_reloads_on_its_own_sighup(tmp_path, mo
             for t in threads:
                 t.join(60)
     assert errors == [] and set(statuses) == {200} and sum(statuses.values()) > 50, (statuses, errors[:3])
-    print(f"\ntwo workers, each reloaded by its own SIGHUP: {dict(statuses)}")
+    print(f"\ntwo workers, reloaded by a SIGHUP to {to}: {dict(statuses)}")

@@ -112,7 +112,7 @@ def wrk(url: str, script: Path, connections: int, seconds: float) -> dict:
             "errors": errors, "requests": int(re.search(r"(\d+) requests in", out).group(1))}
 
 
-def at_rate(url: str, tmp: Path, bodies: list[str], rate: float, seconds: float, connections: int = 16) -> dict:
+def at_rate(url: str, tmp: Path, bodies: list[str], rate: float, seconds: float, connections: int = 64) -> dict:
     """wrk sending POST /score at a fixed `rate` requests/s (enough connections to carry it at 30 ms each)."""
     script = tmp / "rate.lua"
     lua_script(script, "/score", bodies, rate)
