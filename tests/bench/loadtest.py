@@ -3,7 +3,7 @@
 usage: python tests/bench/loadtest.py [--seconds 60] [--workers N]
 - the server: `adrisk serve` with its defaults (one worker per core), the shipped model;
 - the ads: about 1 KB each, made of the project's own written texts;
-- POST /score at a fixed rate of 100, 250 and 500 requests/s: wrk (16 connections) sends on a fixed schedule
+- POST /score at a fixed rate of 100, 250 and 500 requests/s: wrk (64 connections) sends on a fixed schedule
   paced in its Lua script, as wrk2 would (Debian has no wrk2), so latency is measured below saturation; the
   rate reached is printed beside the target;
 - POST /score at saturation (32 connections, no wait): the most it serves, with p50/p99;
@@ -113,7 +113,8 @@ def wrk(url: str, script: Path, connections: int, seconds: float) -> dict:
 
 
 def at_rate(url: str, tmp: Path, bodies: list[str], rate: float, seconds: float, connections: int = 64) -> dict:
-    """wrk sending POST /score at a fixed `rate` requests/s (enough connections to carry it at 30 ms each)."""
+    """wrk sending POST /score at a fixed `rate` requests/s; 64 connections, so that the kernel's spread of them
+    over the workers is even enough (with 16, 12 on one worker of two was common)."""
     script = tmp / "rate.lua"
     lua_script(script, "/score", bodies, rate)
     return wrk(url, script, connections, seconds)
