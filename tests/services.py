@@ -19,6 +19,16 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTALL_HINT = "`make test` installs it with apt-get"
 
 
+def wait_for(check, timeout: float = 90.0) -> bool:
+    """Poll check() until it is true (True) or timeout seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -13,7 +13,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from services import Server
+from services import Server, wait_for
 
 BAIT = "Нужен закладчик, 20 000 ₸ в день, пиши в лс"
 ADMIN = {"X-API-Key": "admin-key"}
@@ -27,15 +27,6 @@ def _copy_model(model_dir, to, version: str):
     card["version"] = version  # the card is not covered by the checksums; the model files are
     (to / "card.json").write_text(json.dumps(card), encoding="utf-8")
     return to
-
-
-def _wait_for(check, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture()
@@ -74,10 +65,10 @@ def test_requests_during_reloads_all_succeed(server, tmp_path, model_dir, scorer
         assert version() == "0.0.0+reload-test"
         time.sleep(1)
         server.signal(signal.SIGHUP)  # back to ADRISK_MODEL
-        assert _wait_for(lambda: version() == scorer.version), server.tail()
+        assert wait_for(lambda: version() == scorer.version), server.tail()
         time.sleep(1)
         server.signal(signal.SIGHUP)  # and once more, the same model
-        assert _wait_for(lambda: server.output().count("reloaded model") >= 3), server.tail()
+        assert wait_for(lambda: server.output().count("reloaded model") >= 3), server.tail()
         time.sleep(1)
     finally:
         stop.set()
@@ -112,7 +103,7 @@ def test_with_several_workers_a_sighup_reloads_every_worker_in_place(tmp_path, m
     """Under `--workers 2` a SIGHUP to each worker, or one to the main process (which passes it on), swaps
     every worker's model in place, with no request cut."""
     with Server(tmp_path, "--workers", "2", ADRISK_MODEL=str(model_dir)) as server:
-        assert _wait_for(lambda: len(re.findall(r"Started server process \[(\d+)\]", server.output())) == 2)
+        assert wait_for(lambda: len(re.findall(r"Started server process \[(\d+)\]", server.output())) == 2)
         workers = [int(p) for p in re.findall(r"Started server process \[(\d+)\]", server.output())]
         if to == "the main process":
             workers = [server.process.pid]
@@ -133,7 +124,7 @@ def test_with_several_workers_a_sighup_reloads_every_worker_in_place(tmp_path, m
             time.sleep(1)
             for pid in workers:
                 os.kill(pid, signal.SIGHUP)
-            assert _wait_for(lambda: server.output().count("reloaded model") == 2), server.tail()
+            assert wait_for(lambda: server.output().count("reloaded model") == 2), server.tail()
             time.sleep(1)
         finally:
             stop.set()

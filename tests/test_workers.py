@@ -8,13 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from services import Server
+from services import Server, wait_for
 
 pytestmark = pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT") or not Path("/proc/net/tcp").exists(),
                                 reason="needs SO_REUSEPORT and /proc/net/tcp (Linux); elsewhere serve uses "
@@ -32,20 +31,11 @@ def _workers(server) -> list[int]:
     return [int(p) for p in re.findall(r"Started server process \[(\d+)\]", server.output())]
 
 
-def _wait_for(check, timeout=90.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_each_worker_listens_on_a_socket_of_its_own(tmp_path):
     # one shared socket let whichever worker woke first take most keep-alive connections
     with Server(tmp_path, "--workers", "2") as server:
-        assert _wait_for(lambda: len(_workers(server)) == 2), server.tail()
-        assert _wait_for(lambda: _listening_sockets(server.port) == 2), server.tail()
+        assert wait_for(lambda: len(_workers(server)) == 2), server.tail()
+        assert wait_for(lambda: _listening_sockets(server.port) == 2), server.tail()
         with httpx.Client(base_url=server.url, timeout=30) as c:
             assert all(c.get("/health").status_code == 200 for _ in range(20))
 
@@ -63,18 +53,18 @@ def test_a_port_already_in_use_is_refused_with_a_reason(tmp_path):
 def test_a_worker_that_dies_is_replaced_and_all_stop_with_the_main_process(tmp_path):
     server = Server(tmp_path, "--workers", "2").start()
     try:
-        assert _wait_for(lambda: len(_workers(server)) == 2), server.tail()
+        assert wait_for(lambda: len(_workers(server)) == 2), server.tail()
         first = _workers(server)
         os.kill(first[0], signal.SIGKILL)
-        assert _wait_for(lambda: len(_workers(server)) == 3), server.tail()  # a third "Started server process"
+        assert wait_for(lambda: len(_workers(server)) == 3), server.tail()  # a third "Started server process"
         assert "starting another" in server.output()
-        assert _wait_for(lambda: _listening_sockets(server.port) == 2), server.tail()
+        assert wait_for(lambda: _listening_sockets(server.port) == 2), server.tail()
         assert httpx.get(server.url + "/health", timeout=30).status_code == 200
         alive = _workers(server)[1:]
     finally:
         server.stop()
     assert server.process.returncode is not None
-    assert _wait_for(lambda: not any(_running(pid) for pid in alive), timeout=30), alive
+    assert wait_for(lambda: not any(_running(pid) for pid in alive), timeout=30), alive
 
 
 def _running(pid: int) -> bool:
