@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 
@@ -22,8 +23,9 @@ STARTUP_FAILURE = 3  # uvicorn's exit code when the app's startup fails
 
 
 def supported() -> bool:
-    """Whether this system has SO_REUSEPORT (Linux, the BSDs, macOS)."""
-    return hasattr(socket, "SO_REUSEPORT")
+    """Whether the kernel spreads connections over sockets that share a port: Linux's SO_REUSEPORT does; on
+    macOS and the BSDs the option exists but one socket gets them all, so there uvicorn's supervisor serves."""
+    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:

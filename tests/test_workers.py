@@ -15,9 +15,9 @@ import pytest
 
 from services import Server, wait_for
 
-pytestmark = pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT") or not Path("/proc/net/tcp").exists(),
-                                reason="needs SO_REUSEPORT and /proc/net/tcp (Linux); elsewhere serve uses "
-                                       "uvicorn's own supervisor")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or not Path("/proc/net/tcp").exists(),
+                                reason="needs Linux (SO_REUSEPORT that spreads connections, /proc/net/tcp); "
+                                       "elsewhere serve uses uvicorn's own supervisor")
 
 
 def _listening_sockets(port: int) -> int:
