@@ -56,7 +56,7 @@ def main() -> None:
     original = indicators.find_indicators
     import classifier.scorer as scorer_module
 
-    scorer_module.find_indicators = lambda text, reveal=False: []
+    scorer_module.find_indicators = lambda text, reveal=False, as_dicts=False: []
     try:
         started = time.perf_counter()
         scorer.records(texts)
