@@ -524,9 +524,17 @@ def _numbers(s: str, spans: _Spans | None = None) -> list[_Hit]:
     return hits
 
 
+# every BTC, ETH and TRON address is a run of 14 or more ASCII letters and digits (a TON one need not be: it
+# may hold - _ + /), so a text without such a run skips those three patterns, each tried at every position
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9]{13}")
+
+
 def _wallets(s: str, spans: _Spans | None = None) -> list[_Hit]:
     hits = []
+    run = _ALNUM_RUN.search(s) is not None
     for pattern, kind, check in ((_BTC, "btc", _btc), (_ETH, "eth", _eth), (_TRON, "tron", _tron), (_TON, "ton", _ton)):
+        if not run and kind != "ton":
+            continue
         for m in _matches(pattern, s, spans):
             norm = check(m.group(0))
             if norm:
