@@ -152,14 +152,20 @@ def find_flags(text: str) -> list[FlagHit]:
     """First hit of every indicator in normalized text, in FLAG_NAMES order."""
     hits = []
     for name, pattern in _COMPILED.items():
-        m = pattern.search(text) if any(stem in text for stem in STEMS[name]) else None
-        if m:
-            _add(hits, name, m, 0)
+        _add(hits, name, _search(name, pattern, text), 0)
     return hits
 
 
-def _add(hits: list[FlagHit], name: str, m: re.Match, offset: int) -> None:
-    """The hit of match m (found at offset in the text) without the whitespace at its ends; none if all is."""
+def _search(name: str, pattern: re.Pattern, text: str) -> re.Match | None:
+    """The first match of the named pattern in text, searched only when text holds one of its stems."""
+    return pattern.search(text) if any(stem in text for stem in STEMS[name]) else None
+
+
+def _add(hits: list[FlagHit], name: str, m: re.Match | None, offset: int) -> None:
+    """The hit of match m (found at offset in the text) without the whitespace at its ends; none if all is, or
+    if there is no match."""
+    if m is None:
+        return
     found = m.group(0)
     if found.strip():
         start = offset + m.start() + len(found) - len(found.lstrip())
@@ -179,9 +185,7 @@ def first_hits(text: str, words: list[str], begins: list[int], bits: np.ndarray)
     hits: list[FlagHit] = []
     for k, (name, pattern) in enumerate(_COMPILED.items()):
         if any(anchors & mask == mask for mask in ANCHOR_MASKS[k]):  # a match may span words
-            m = pattern.search(text) if any(stem in text for stem in STEMS[name]) else None
-            if m:
-                _add(hits, name, m, 0)
+            _add(hits, name, _search(name, pattern, text), 0)
         elif hits_in >> k & 1:
             j = int(np.flatnonzero(bits[:, 0] >> k & 1)[0])
             _add(hits, name, pattern.search(words[j]), begins[j])
