@@ -266,9 +266,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
           workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Server processes (default: one per "
                                                 "CPU core this process may use).")):
     """Serve the HTTP API (docs at /docs)."""
-    import os
-
     import logging.config
+    import os
 
     import uvicorn
 

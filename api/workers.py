@@ -28,11 +28,12 @@ def supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
-def reuse_port_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to (host, port) with SO_REUSEADDR and SO_REUSEPORT, not yet listening."""
+def reuse_port_socket(host: str, port: int, share: bool = True) -> socket.socket:
+    """A TCP socket bound to (host, port) with SO_REUSEADDR and, if share, SO_REUSEPORT; not yet listening."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if share:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     return sock
 
@@ -40,9 +41,7 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
 def _claim(host: str, port: int) -> socket.socket:
     """The parent's hold on the port. A plain bind first, so that another server already on it (even one of
     ours, whose sockets allow sharing) is an error here rather than a silent share of its traffic."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind((host, port))
+    with reuse_port_socket(host, port, share=False) as probe:
         port = probe.getsockname()[1]
     return reuse_port_socket(host, port)
 
