@@ -190,6 +190,18 @@ class TokenTable:
         self._new_texts.append(text)
         return j
 
+    def _norm_entries(self, texts: list[str]) -> list[int]:
+        """_norm_entry of each text, in loops that run in C: the new ones are added in first-seen order."""
+        norm = self.norm
+        new = [w for w in dict.fromkeys(texts) if w not in norm]
+        if new:
+            if self.model.dense_weight and self.model.flag_names:
+                self._new_bits.extend(map(token_bits, new))
+            norm.update(zip(new, range(len(self.norm_text), len(self.norm_text) + len(new))))
+            self.norm_text.extend(new)
+            self._new_texts.extend(new)
+        return list(map(norm.__getitem__, texts))
+
     def _raw_row(self, token: str, read=token_view) -> list[int]:
         view = read(token)
         row = [0] * RAW_COLUMNS
@@ -209,13 +221,10 @@ class TokenTable:
         lower-cases from one compiled pass (kernels.quick_tokens), which takes every shape tokenview's quick path
         does; the others by replaying the pass on the token."""
         kind, letters, plain, edge, lowered = kernels.quick_tokens(cp, starts[tokens], stops[tokens], *self._quick)
-        words = lowered.tobytes().decode("utf-32-le").split("\n")
+        words = lowered.tobytes().decode("utf-32-le").split("\n")[:-1]  # "" for the tokens of kind 0
         block = np.zeros((len(tokens), RAW_COLUMNS), dtype=np.int32)
         quick = kind > 0
-        norm, get = np.zeros(len(tokens), dtype=np.int64), self.norm.get
-        for i in np.flatnonzero(quick).tolist():
-            j = get(words[i])
-            norm[i] = self._norm_entry(words[i]) if j is None else j
+        norm = np.asarray(self._norm_entries(words), dtype=np.int64)
         cyrillic = np.where(kind == 2, letters, 0)
         other = np.where(kind == 2, letters, np.where(kind == 3, plain, 0))
         block[quick, OK.start] = 1
