@@ -399,22 +399,19 @@ def _class(c, classes):
 
 @njit(cache=True, nogil=True)
 def _number(cp, a, b, classes):
-    """Is cp[a:b] a plain number: digit runs joined by one of . , : / - each, maybe ending in . or ,?"""
-    p = a
-    while True:
-        q = p
-        while q < b and _class(cp[q], classes) == Q_DIGIT:
-            q += 1
-        if q == p:
+    """Is cp[a:b] a number with its signs: digits and plain punctuation ("9.00-18.00;", "(11,", "4%", "$5"), a
+    digit among them, no punctuation mark three times in a row? No step of the pass changes one: they touch
+    letters, and runs of punctuation."""
+    digit = False
+    for r in range(a, b):
+        cls = _class(cp[r], classes)
+        if cls == Q_DIGIT:
+            digit = True
+        elif cls != Q_PUNCT:
             return False
-        if q == b:
-            return True
-        c = cp[q]
-        if c != 46 and c != 44 and c != 58 and c != 47 and c != 45:  # . , : / -
+        elif r >= a + 2 and cp[r] == cp[r - 1] and cp[r] == cp[r - 2]:
             return False
-        if q + 1 == b:
-            return c == 46 or c == 44
-        p = q + 1
+    return digit
 
 
 @njit(cache=True, nogil=True)
