@@ -107,16 +107,16 @@ def vocabulary_tables(model) -> dict[str, np.ndarray]:
 
 
 def _usable(model, tables: dict | None) -> bool:
-    """Whether stored tables were built as this version builds them: their format, and 64 of the model's
+    """Whether stored tables were built as this version builds them: their format, and the model's first 64
     n-grams found in them, under this version's hash, with their ids."""
     try:
         if tables is None or int(tables["format"][0]) != TABLE_FORMAT:
             return False
-        picks = np.arange(0, len(model.char_terms), max(1, len(model.char_terms) // 64))  # char_terms[i] has id i
+        first = model.first_char_terms(64)  # char n-gram i has id i
         rank = np.empty(len(tables["char_order"]), dtype=np.int64)
         rank[tables["char_order"]] = np.arange(len(rank))
-        found = _lookup(tables["char_keys"], tables["char_values"], [model.char_terms[i] for i in picks])
-        return len(rank) == len(model.char_terms) and bool((found == rank[picks]).all())
+        found = _lookup(tables["char_keys"], tables["char_values"], first)
+        return len(rank) == len(model.char_idf) and bool((found == rank[:len(first)]).all())
     except (KeyError, IndexError, ValueError):
         return False
 
@@ -202,6 +202,12 @@ class TokenTable:
             self._new_texts.extend(new)
         return list(map(norm.__getitem__, texts))
 
+    def normalized_ids(self, words: list[str]) -> np.ndarray:
+        """Entries of tokens that are normalized already (the words of a normalized text), added if new."""
+        ids = np.asarray(self._norm_entries(words), dtype=np.int64)
+        self._seal()
+        return ids
+
     def _raw_row(self, token: str, read=token_view) -> list[int]:
         view = read(token)
         row = [0] * RAW_COLUMNS
@@ -243,7 +249,9 @@ class TokenTable:
         cp, ends = _code_points(texts, joined)
         starts, stops, docs, hashes, rows = kernels.tokenize(cp, ends, kernels.SPACES, self.keys, self.values)
         missing = np.flatnonzero(rows < 0)
-        if self.rows.size and self.rows.size + len(missing) > self.max_tokens:
+        # normalized tokens are also entered from whole normalized texts (normalized_ids), so both are bounded
+        if self.rows.size and (self.rows.size + len(missing) > self.max_tokens
+                               or len(self.norm_text) > 2 * self.max_tokens):
             self.clear()
             rows[:] = -1
             missing = np.arange(len(rows))

@@ -80,6 +80,23 @@ def with_flags(scorer):
     return compiled
 
 
+# texts only the full pass can normalize: letters spaced or chained apart, a word the second look-alike pass
+# would still rewrite; among plain ones, so a batch holds both kinds
+NEEDS_THE_FULL_PASS = ["нужны з а к л а д ч и к и, 5000 в день, пиши в лс", "К У Р Ь Е Р  без опыта\nоплата сразу",
+                       "работа к-у-р-ь-е-р, t.me/x", "р а б о т а для всех, e-mail в профиле", "Kурьeр нужен, ш0п",
+                       "Python developer, Almaty", "курьер на авто, оклад"]
+
+
+def test_texts_that_need_the_full_pass_score_as_the_reference(scorer, with_flags):
+    for model in (scorer.compiled, with_flags):
+        fast = FastScorer(model)
+        batch = fast.analyse(NEEDS_THE_FULL_PASS)
+        assert 3 <= batch.slow.sum() < len(NEEDS_THE_FULL_PASS)
+        assert np.abs(batch.z - _reference(model, NEEDS_THE_FULL_PASS)).max() < 1e-9
+        again = fast.analyse(NEEDS_THE_FULL_PASS[::-1])  # their words now in the table
+        assert np.abs(again.z - _reference(model, NEEDS_THE_FULL_PASS[::-1])).max() < 1e-9
+
+
 @pytest.fixture(scope="module")
 def small_table(with_flags):
     return FastScorer(with_flags, max_tokens=50)  # cleared again and again: that must not change a number
