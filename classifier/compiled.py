@@ -30,6 +30,12 @@ def _split(data: np.ndarray) -> list[str]:
     return text.split("\n") if text else []
 
 
+def _head(data: np.ndarray, k: int) -> list[str]:
+    """The first k strings of a _join array, decoding only them."""
+    ends = np.flatnonzero(np.asarray(data, dtype=np.uint8) == 10)
+    return _split(data[:ends[k - 1]]) if len(ends) >= k else _split(data)
+
+
 def softmax(z: np.ndarray) -> np.ndarray:
     """predict_proba of a logistic regression from its decision values (binary: one column)."""
     if z.shape[1] == 1:
@@ -47,8 +53,10 @@ class CompiledModel:
     """
 
     def __init__(self, arrays: dict):
-        self.word_terms: list[str] = _split(arrays["word_terms"])
-        self.char_terms: list[str] = _split(arrays["char_terms"])
+        # the n-grams as strings are decoded on first use: the batch path finds them by hash in its tables
+        self._terms = {"word": arrays["word_terms"], "char": arrays["char_terms"]}
+        self._word_terms: list[str] | None = None
+        self._char_terms: list[str] | None = None
         self.word_n = tuple(int(x) for x in arrays["word_n"])
         self.char_n = tuple(int(x) for x in arrays["char_n"])
         self.sublinear = bool(np.asarray(arrays["sublinear"]).reshape(-1)[0])
@@ -59,7 +67,7 @@ class CompiledModel:
         self.coef = np.asarray(arrays["coef"], dtype=np.float64)  # (k, n_features)
         self.intercept = np.asarray(arrays["intercept"], dtype=np.float64)
         self.classes_ = _split(arrays["classes"])
-        n_word, n_char = len(self.word_terms), len(self.char_terms)
+        n_word, n_char = len(self.word_idf), len(self.char_idf)
         self.word_coef = self.coef[:, :n_word].T.copy()              # (n_word, k)
         self.char_coef = self.coef[:, n_word:n_word + n_char].T.copy()
         self.dense_coef = self.coef[:, n_word + n_char:].T.copy()
@@ -108,6 +116,24 @@ class CompiledModel:
         """Read to_bytes() output; arrays only (no pickle), so a file cannot run code."""
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             return cls({name: archive[name] for name in archive.files})
+
+    @property
+    def word_terms(self) -> list[str]:
+        """The word n-grams, in id order."""
+        if self._word_terms is None:
+            self._word_terms = _split(self._terms["word"])
+        return self._word_terms
+
+    @property
+    def char_terms(self) -> list[str]:
+        """The character n-grams, in id order."""
+        if self._char_terms is None:
+            self._char_terms = _split(self._terms["char"])
+        return self._char_terms
+
+    def first_char_terms(self, k: int) -> list[str]:
+        """char_terms[:k], without decoding the rest."""
+        return self.char_terms[:k] if self._char_terms is not None else _head(self._terms["char"], k)
 
     @property
     def word_vocab(self) -> dict[str, int]:

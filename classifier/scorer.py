@@ -141,8 +141,8 @@ class Scorer:
         if self._fast is None:
             from .fast import FastScorer
 
-            n_word = len(self.compiled.word_terms)
-            n_char = len(self.compiled.char_terms)
+            n_word = len(self.compiled.word_idf)
+            n_char = len(self.compiled.char_idf)
             direction = (self.compiled.word_idf * self._direction[:n_word],
                          self.compiled.char_idf * self._direction[n_word:n_word + n_char])
             with _collector_paused():
