@@ -163,7 +163,8 @@ class FastScorer:
                            m.sublinear, *self._scratch) + m.intercept
         if m.dense_weight:
             share = np.asarray([full.obfuscation.share() for full in fulls], dtype=np.float64)
-            z += self._dense(norms, docs, np.ones(len(norms), dtype=bool), np.ones(n, dtype=bool), share, n) @ m.dense_coef
+            every = np.ones(len(norms), dtype=bool)
+            z += self._dense(norms, docs, every, np.ones(n, dtype=bool), share, n) @ m.dense_coef
         return z
 
     def explain(self, batch: Batch, chosen: list[int]) -> dict[int, Explained]:
