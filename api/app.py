@@ -157,9 +157,9 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
     app.state.reloader = reloading.Reloader(app)
 
     def score_one(request: Request, req: ScoreRequest) -> dict:
-        """POST /score's answer without a review queue: the route's core, which the fast lane shares."""
+        """POST /score's answer without a review queue, for a request within the limits: the route's core,
+        which the fast lane shares."""
         scorer, settings = request.app.state.scorer, request.app.state.settings
-        _check_lengths([req], settings)
         started = time.perf_counter()
         result = scorer.records([req.text], ids=[req.id], explain=True)[0]
         metrics.observe_scores([result["risk"]], time.perf_counter() - started)
@@ -173,13 +173,16 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         after the same key check, media type, request model and limits; for anything else (None) the request
         goes down the full stack, which gives it the usual answer. The route stays declared for the schema."""
         request = Request(scope)
-        if not _is_json(request.headers.get("content-type", "")) or identify(request) is None:
+        # application/json itself: FastAPI reads other JSON types by rules of its own (the full stack has them)
+        plain_json = request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+        if not plain_json or identify(request) is None:
             return None
         try:
             req = ScoreRequest.model_validate(orjson.loads(body))  # as FastAPI: parsed, then validated as Python
-            result = score_one(request, req)
+            _check_lengths([req], request.app.state.settings)
         except (ValueError, HTTPException):  # not JSON, not the model, over a limit: the route says so
             return None
+        result = score_one(request, req)  # an error here is the request's own: no second try down the stack
         result["item_id"] = None
         return orjson.dumps(result)
 
@@ -215,6 +218,7 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
                     queue: bool = Query(False, description="Also keep it in the review queue (`item_id`).")) -> Response:
         """Score one text: score, risk band, category, probabilities, reasons, lowering phrases, flags and
         indicators; with queue=true also keep it in the review queue."""
+        _check_lengths([req], request.app.state.settings)
         result = score_one(request, req)
         result["item_id"] = await run_in_threadpool(review.queue_result, request, request.app.state.scorer, req.text,
                                                     result) if queue else None

@@ -18,6 +18,14 @@ async def _send_json(send, status: int, payload: dict, request_id: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def _route_path(scope) -> str:
+    """The path the app routes on: without the root path a proxy serves it under (as Starlette reads it)."""
+    path, root = scope.get("path", ""), scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root):len(root) + 1] == "/":
+        return path[len(root):]
+    return path
+
+
 class BodyLimitAndRequestId:
     """Refuse bodies over max_bytes with 413 (by header or while streaming); tag responses with X-Request-ID.
     lanes: path -> fn(scope, body) giving a 200 JSON body for a POST with no query string, or None to pass the
@@ -63,7 +71,7 @@ class BodyLimitAndRequestId:
                 self._log(scope, 413, started, request_id)
                 return
         body, replayed = b"".join(chunks), {"done": False}
-        lane = self.lanes.get(scope.get("path")) if scope.get("method") == "POST" and not scope.get("query_string") \
+        lane = self.lanes.get(_route_path(scope)) if scope.get("method") == "POST" and not scope.get("query_string") \
             else None
 
         async def replay():

@@ -55,6 +55,8 @@ def test_the_lane_answers_as_the_full_stack(counted, payload):
     (b'', "application/json", 422),
     (b'{"text": "abc"}', "text/plain", 415),
     ('{"text": "x\\ud800y"}'.encode(), "application/json", 200),  # a lone surrogate: orjson refuses, the route scores
+    (b'{"text": "abc"}', "application/problem+json", 200),   # other JSON types: FastAPI's own rules decide
+    (b'{"text": "abc"}', "application/vnd.a/b+json", 422),   # not a JSON type to FastAPI, one to the 415 check
 ])
 def test_what_the_lane_refuses_gets_the_routes_answer(counted, body, content_type, status):
     client, answered = counted
@@ -90,3 +92,28 @@ def test_scores_through_the_lane_are_counted_once(counted):
                    if x.startswith("adrisk_scores_total") and 'risk="high"' in x)
 
     assert high(after) - high(before) == 1
+
+
+def test_an_error_while_scoring_is_answered_once(counted, scorer, monkeypatch):
+    client, answered = counted
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        raise ValueError("a bug in scoring")
+
+    monkeypatch.setattr(scorer, "records", failing)
+    r = client.post("/score", json={"text": BAIT})
+    assert r.status_code == 500 and r.json() == {"detail": "internal error"}
+    assert calls == [1]  # not scored again down the full stack
+
+
+def test_the_lane_serves_under_a_root_path(scorer):
+    app = create_app(ApiSettings(), scorer=scorer)
+    lanes, answered = _lanes(app), []
+    lane = lanes["/score"]
+    lanes["/score"] = lambda scope, body: answered.append(lane(scope, body)) or answered[-1]
+    with TestClient(app, root_path="/api") as client:
+        r = client.post("/api/score", json={"text": BAIT})
+    assert r.status_code == 200 and r.json()["risk"] == "high"
+    assert len(answered) == 1 and answered[0] is not None
