@@ -30,10 +30,12 @@ def _split(data: np.ndarray) -> list[str]:
     return text.split("\n") if text else []
 
 
-def _head(data: np.ndarray, k: int) -> list[str]:
-    """The first k strings of a _join array, decoding only them."""
-    ends = np.flatnonzero(np.asarray(data, dtype=np.uint8) == 10)
-    return _split(data[:ends[k - 1]]) if len(ends) >= k else _split(data)
+def _pick(data: np.ndarray, ids) -> list[str]:
+    """Strings ids of a _join array, decoding only them."""
+    data = np.asarray(data, dtype=np.uint8)
+    breaks = np.flatnonzero(data == 10)
+    starts, stops, raw = np.concatenate([[0], breaks + 1]), np.concatenate([breaks, [len(data)]]), data.tobytes()
+    return [raw[starts[i]:stops[i]].decode("utf-8") for i in ids]
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -131,9 +133,11 @@ class CompiledModel:
             self._char_terms = _split(self._terms["char"])
         return self._char_terms
 
-    def first_char_terms(self, k: int) -> list[str]:
-        """char_terms[:k], without decoding the rest."""
-        return self.char_terms[:k] if self._char_terms is not None else _head(self._terms["char"], k)
+    def char_terms_at(self, ids) -> list[str]:
+        """[char_terms[i] for i in ids], without decoding the rest."""
+        if self._char_terms is not None:
+            return [self._char_terms[i] for i in ids]
+        return _pick(self._terms["char"], ids)
 
     @property
     def word_vocab(self) -> dict[str, int]:

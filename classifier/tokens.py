@@ -107,16 +107,17 @@ def vocabulary_tables(model) -> dict[str, np.ndarray]:
 
 
 def _usable(model, tables: dict | None) -> bool:
-    """Whether stored tables were built as this version builds them: their format, and the model's first 64
+    """Whether stored tables were built as this version builds them: their format, and 64 of the model's
     n-grams found in them, under this version's hash, with their ids."""
     try:
         if tables is None or int(tables["format"][0]) != TABLE_FORMAT:
             return False
-        first = model.first_char_terms(64)  # char n-gram i has id i
+        n = len(model.char_idf)
+        picks = np.arange(0, n, max(1, n // 64))  # char n-gram i has id i
         rank = np.empty(len(tables["char_order"]), dtype=np.int64)
         rank[tables["char_order"]] = np.arange(len(rank))
-        found = _lookup(tables["char_keys"], tables["char_values"], first)
-        return len(rank) == len(model.char_idf) and bool((found == rank[:len(first)]).all())
+        found = _lookup(tables["char_keys"], tables["char_values"], model.char_terms_at(picks.tolist()))
+        return len(rank) == n and bool((found == rank[picks]).all())
     except (KeyError, IndexError, ValueError):
         return False
 

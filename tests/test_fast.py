@@ -240,13 +240,20 @@ def test_tables_stored_with_the_model_are_the_ones_built_from_it(scorer):
     assert stored.word_ids == fresh.word_ids and stored.n_words == len(fresh.word_ids)
 
 
-@pytest.mark.parametrize("spoil", ["format", "char_values"])
+@pytest.mark.parametrize("spoil", ["format", "char_values", "swapped"])
 def test_stored_tables_built_another_way_are_built_again(scorer, spoil):
     from classifier.tokens import TokenTable
 
     model = copy.copy(scorer.compiled)
     model.tables = dict(scorer.compiled.tables)
-    model.tables[spoil] = model.tables[spoil] + 1  # another format, or ids a different hash put elsewhere
+    if spoil == "swapped":  # the ids of two n-grams far into the vocabulary exchanged (the check samples it all)
+        values, order = model.tables["char_values"].copy(), model.tables["char_order"]
+        step = len(order) // 64
+        a, b = (values == np.flatnonzero(order == 10 * step)[0]), (values == np.flatnonzero(order == 20 * step)[0])
+        values[a], values[b] = values[b][0], values[a][0]
+        model.tables["char_values"] = values
+    else:
+        model.tables[spoil] = model.tables[spoil] + 1  # another format, or ids a different hash put elsewhere
     table = TokenTable(model)
     assert table.char_values is not model.tables["char_values"]
     np.testing.assert_array_equal(table.char_values, scorer.compiled.tables["char_values"])
