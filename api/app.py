@@ -83,15 +83,11 @@ async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
-def _is_json(content_type: str) -> bool:
-    media = content_type.split(";")[0].strip().lower()
-    return media in JSON_TYPES or (media.startswith("application/") and media.endswith("+json"))
-
-
 async def require_json(request: Request) -> None:
     """415 for a body that is not JSON, naming the content type received and the one expected."""
     given = request.headers.get("content-type", "")
-    if not _is_json(given):
+    media = given.split(";")[0].strip().lower()
+    if media not in JSON_TYPES and not (media.startswith("application/") and media.endswith("+json")):
         raise HTTPException(415, f"content type {given!r} received; send the body as application/json"
                             if given else "no content type received; send the body as application/json")
 
