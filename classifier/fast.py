@@ -136,10 +136,7 @@ class FastScorer:
             return table[rows, pair.start + variant]
 
         norms = column(NORM).astype(np.int64)
-        z = kernels.linear(docs, norms, slow, n, t.chars.indptr.view, t.chars.ids.view, self._char_sums(),
-                           t.sequence.indptr.view, t.sequence.ids.view, t.unigram_of, t.bigram_keys,
-                           t.bigram_feats, t.n_words, self.char_weights, self.word_weights, self.tf,
-                           m.sublinear, *self._scratch) + m.intercept
+        z = self._linear(docs, norms, slow, n)
         disguised = np.bincount(docs, column(DISGUISED), n)
         if m.dense_weight:
             letters = np.maximum(np.bincount(docs, column(LETTERS), n), 1)
@@ -149,6 +146,15 @@ class FastScorer:
             z[slow] = self._normalized_decision([normalized(texts[i]) for i in np.flatnonzero(slow).tolist()])
         return Batch(texts, z, docs, norms, starts, stops, disguised, slow)
 
+    def _linear(self, docs: np.ndarray, norms: np.ndarray, skip: np.ndarray, n: int) -> np.ndarray:
+        """The TF-IDF decision values (intercept included) of n texts from their tokens' normalized entries,
+        texts marked in skip left at the intercept."""
+        t, m = self.table, self.model
+        return kernels.linear(docs, norms, skip, n, t.chars.indptr.view, t.chars.ids.view, self._char_sums(),
+                              t.sequence.indptr.view, t.sequence.ids.view, t.unigram_of, t.bigram_keys,
+                              t.bigram_feats, t.n_words, self.char_weights, self.word_weights, self.tf,
+                              m.sublinear, *self._scratch) + m.intercept
+
     def _normalized_decision(self, fulls: list[Normalized]) -> np.ndarray:
         """Decision values of texts the full pass normalized: their normalized words go through the table as the
         normalized tokens they are, and the same compiled sums (building the model's vocabulary dicts for
@@ -157,10 +163,7 @@ class FastScorer:
         words = [full.text.split() for full in fulls]
         norms = t.normalized_ids([w for ws in words for w in ws])
         docs = np.repeat(np.arange(n, dtype=np.int64), [len(ws) for ws in words])
-        z = kernels.linear(docs, norms, np.zeros(n, dtype=bool), n, t.chars.indptr.view, t.chars.ids.view,
-                           self._char_sums(), t.sequence.indptr.view, t.sequence.ids.view, t.unigram_of,
-                           t.bigram_keys, t.bigram_feats, t.n_words, self.char_weights, self.word_weights, self.tf,
-                           m.sublinear, *self._scratch) + m.intercept
+        z = self._linear(docs, norms, np.zeros(n, dtype=bool), n)
         if m.dense_weight:
             share = np.asarray([full.obfuscation.share() for full in fulls], dtype=np.float64)
             every = np.ones(len(norms), dtype=bool)

@@ -182,13 +182,9 @@ class TokenTable:
 
     def _norm_entry(self, text: str) -> int:
         j = self.norm.get(text)
-        if j is not None:
-            return j
-        j = self.norm[text] = len(self.norm_text)
-        self.norm_text.append(text)
-        if self.model.dense_weight and self.model.flag_names:
-            self._new_bits.append(token_bits(text))
-        self._new_texts.append(text)
+        if j is None:
+            self._add_norms([text])
+            j = len(self.norm_text) - 1
         return j
 
     def _norm_entries(self, texts: list[str]) -> list[int]:
@@ -196,12 +192,16 @@ class TokenTable:
         norm = self.norm
         new = [w for w in dict.fromkeys(texts) if w not in norm]
         if new:
-            if self.model.dense_weight and self.model.flag_names:
-                self._new_bits.extend(map(token_bits, new))
-            norm.update(zip(new, range(len(self.norm_text), len(self.norm_text) + len(new))))
-            self.norm_text.extend(new)
-            self._new_texts.extend(new)
+            self._add_norms(new)
         return list(map(norm.__getitem__, texts))
+
+    def _add_norms(self, new: list[str]) -> None:
+        """Enter normalized tokens not in the table yet; their n-grams are found at the next _seal."""
+        if self.model.dense_weight and self.model.flag_names:
+            self._new_bits.extend(map(token_bits, new))
+        self.norm.update(zip(new, range(len(self.norm_text), len(self.norm_text) + len(new))))
+        self.norm_text.extend(new)
+        self._new_texts.extend(new)
 
     def normalized_ids(self, words: list[str]) -> np.ndarray:
         """Entries of tokens that are normalized already (the words of a normalized text), added if new."""
