@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 CATEGORIES: tuple[str, ...] = ("drug_courier", "scam_recruitment", "legit_job", "not_recruitment")
 POSITIVE: frozenset[str] = frozenset({"drug_courier", "scam_recruitment"})
 Risk = Literal["low", "medium", "high"]
 
 
-class Reason(BaseModel):
+class _Model(BaseModel):
+    """Validation schemas are built on first use, not at import: a batch run builds results without them."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Reason(_Model):
     """A phrase that raised (weight > 0) or lowered (weight < 0) the score; `input[start:end] == text` in the
     original input. The weight is the phrase's share of the model's decision (log-odds)."""
 
@@ -20,7 +26,7 @@ class Reason(BaseModel):
     weight: float
 
 
-class Flag(BaseModel):
+class Flag(_Model):
     """A named red-flag indicator and where it was found in the original input."""
 
     name: str
@@ -29,7 +35,7 @@ class Flag(BaseModel):
     end: int
 
 
-class Indicator(BaseModel):
+class Indicator(_Model):
     """Something an ad points to (account, phone, card, wallet, link); `input[start:end]` is where it was written.
 
     `value` is the text as written (a card masked unless revealed); `normalized` is its canonical form, the one
@@ -43,7 +49,7 @@ class Indicator(BaseModel):
     end: int
 
 
-class Result(BaseModel):
+class Result(_Model):
     """Score of one text: probability of recruitment bait, risk band, category and why."""
 
     id: str | int | None = None
