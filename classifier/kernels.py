@@ -25,6 +25,9 @@ SPACES[[c for c in range(0x3001) if chr(c).isspace()]] = True
 
 # classes of code points for quick_tokens (tokenview.quick_tables builds the table)
 Q_OTHER, Q_DIGIT, Q_LATIN, Q_CYRILLIC, Q_PUNCT = range(5)
+# what indicator_triggers knows of a code point (bits; `triggers` fills the table) and finds in a text (bits)
+C_WORD, C_DIGIT, C_UNUSUAL, C_ODD = 1, 2, 4, 8
+T_UNUSUAL, T_LINK, T_AT, T_DOTTED, T_WEB, T_DIGITS, T_CRYPTO, T_ODD = 1, 2, 4, 8, 16, 32, 64, 128
 
 # the argument types of each loop, in numba's notation: `i8[::1]` a contiguous int64 array, `i4[:, :]` a 2-D
 # int32 array of any layout, `i8` and `b1` an integer and a bool
@@ -43,6 +46,7 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
                       "f8[::1]", "f8[::1]", "f8[::1]", "b1", *_SCRATCH),
     "quick_tokens": ("u4[::1]", _A, _A, "i1[::1]", "u4[::1]", "b1[::1]"),
     "word_ids": ("u4[::1]", _A, "b1[::1]", "u8[::1]", _A),
+    "indicator_triggers": ("u4[::1]", _A, "u4[::1]", "i1[::1]"),
 }
 AOT_MODULE = "_kernels_aot"
 _SPEC = re.compile(r"(\w\d)(?:\[(.*)\])?$")
@@ -131,5 +135,5 @@ def _loop(name: str):
 
 
 tokenize, insert, texts_plan, row_sums, linear = map(_loop, ("tokenize", "insert", "texts_plan", "row_sums", "linear"))
-hash_texts, char_ngrams, token_weights, quick_tokens, word_ids = map(
-    _loop, ("hash_texts", "char_ngrams", "token_weights", "quick_tokens", "word_ids"))
+hash_texts, char_ngrams, token_weights, quick_tokens, word_ids, indicator_triggers = map(
+    _loop, ("hash_texts", "char_ngrams", "token_weights", "quick_tokens", "word_ids", "indicator_triggers"))

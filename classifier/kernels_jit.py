@@ -10,7 +10,8 @@ import sys
 import numpy as np
 from numba import njit
 
-from .kernels import Q_CYRILLIC, Q_DIGIT, Q_LATIN, Q_OTHER, Q_PUNCT
+from .kernels import (C_DIGIT, C_ODD, C_UNUSUAL, C_WORD, Q_CYRILLIC, Q_DIGIT, Q_LATIN, Q_OTHER, Q_PUNCT, T_AT,
+                      T_CRYPTO, T_DIGITS, T_DOTTED, T_LINK, T_ODD, T_UNUSUAL, T_WEB)
 
 
 def _without_blas() -> None:
@@ -537,3 +538,142 @@ def word_ids(cp, ends, is_word, keys, values):
             p = q
         start = stop
     return out[:m], counts, ok
+
+
+@njit(cache=True, nogil=True)
+def _lc(cp, p, stop, lower):
+    """The lower-cased code point at p, or 0 at or past stop."""
+    if p >= stop:
+        return 0
+    c = cp[p]
+    return lower[c] if c < lower.shape[0] else c
+
+
+@njit(cache=True, nogil=True)
+def _skip(cp, p, stop, lower, spaces_only):
+    """p moved past at most two separators of indicators' triggers ([ .-_*·•|~+], or [ \\t] if spaces_only)."""
+    for _ in range(2):
+        c = _lc(cp, p, stop, lower)
+        if spaces_only:
+            if c != 32 and c != 9:
+                break
+        elif not (c == 32 or c == 46 or c == 45 or c == 95 or c == 42 or c == 183 or c == 8226 or c == 124
+                  or c == 126 or c == 43):
+            break
+        p += 1
+    return p
+
+
+@njit(cache=True, nogil=True)
+def _tochka(cp, p, stop, lower):
+    """T_DOTTED if _T_TOCHKA matches at p: [ч4] sep{0,2} [кk] sep{0,2} [аa@]."""
+    q = _skip(cp, p + 1, stop, lower, False)
+    d = _lc(cp, q, stop, lower)
+    if d == 1082 or d == 107:
+        e = _lc(cp, _skip(cp, q + 1, stop, lower, False), stop, lower)
+        if e == 1072 or e == 97 or e == 64:
+            return T_DOTTED
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def indicator_triggers(cp, ends, lower, classes):
+    """For each text (cp up to ends[i]), the T_* bits of the triggers that indicators._wanted finds in it, each
+    on the lower-cased text as there: T_UNUSUAL (and nothing more) for a character that can disguise, T_ODD for
+    one this pass cannot read (the caller asks _wanted); `classes` holds C_* bits for every code point."""
+    n = ends.shape[0]
+    out = np.zeros(n, dtype=np.int64)
+    start = 0
+    for i in range(n):
+        stop = ends[i]
+        bits = 0
+        chain = 0  # digits so far of a _T_DIGITS run, and the non-word characters since its last digit
+        gap = 0
+        run = 0  # of [a-z0-9_+/-] (_T_LONG)
+        for p in range(start, stop):
+            c = cp[p]
+            cls = classes[c]
+            if cls & C_UNUSUAL:
+                bits = T_UNUSUAL
+                break
+            if cls & C_ODD:
+                bits = T_ODD
+                break
+            l = lower[c] if c < lower.shape[0] else c
+            if cls & C_DIGIT:
+                chain = chain + 1 if chain > 0 and gap <= 5 else 1
+                gap = 0
+                if chain >= 7:
+                    bits |= T_DIGITS
+            elif cls & C_WORD or l == 10:
+                chain = 0
+            elif chain > 0:
+                gap += 1
+                if gap > 5:
+                    chain = 0
+            if l >= 128:  # past ASCII only ч starts a trigger
+                run = 0
+                if l == 1095:
+                    bits |= _tochka(cp, p, stop, lower)
+                continue
+            if (97 <= l <= 122) or (48 <= l <= 57) or l == 95 or l == 43 or l == 47 or l == 45:
+                run += 1
+                if run >= 20:
+                    bits |= T_CRYPTO
+            else:
+                run = 0
+            if l == 64:  # @
+                bits |= T_AT
+            elif l == 109:  # me/ me /
+                if _lc(cp, p + 1, stop, lower) == 101:
+                    d = _lc(cp, p + 2, stop, lower)
+                    if d == 47 or (d == 32 and _lc(cp, p + 3, stop, lower) == 47):
+                        bits |= T_LINK
+            elif l == 116:  # tg:
+                if _lc(cp, p + 1, stop, lower) == 103 and _lc(cp, p + 2, stop, lower) == 58:
+                    bits |= T_LINK
+            elif l == 119:  # www whatsapp
+                d = _lc(cp, p + 1, stop, lower)
+                if d == 119 and _lc(cp, p + 2, stop, lower) == 119:
+                    bits |= T_WEB
+                elif d == 104:
+                    word = True
+                    for k, want in enumerate((97, 116, 115, 97, 112, 112)):
+                        if _lc(cp, p + 2 + k, stop, lower) != want:
+                            word = False
+                            break
+                    if word:
+                        bits |= T_LINK
+            elif l == 118:  # vk.
+                if _lc(cp, p + 1, stop, lower) == 107 and _lc(cp, p + 2, stop, lower) == 46:
+                    bits |= T_LINK
+            elif l == 100:  # dot
+                if _lc(cp, p + 1, stop, lower) == 111 and _lc(cp, p + 2, stop, lower) == 116:
+                    bits |= T_DOTTED
+            elif l == 91 or l == 40:  # [.] (.)
+                if _lc(cp, p + 1, stop, lower) == 46 and _lc(cp, p + 2, stop, lower) == (93 if l == 91 else 41):
+                    bits |= T_DOTTED
+            elif l == 32:  # " . "
+                if _lc(cp, p + 1, stop, lower) == 46 and _lc(cp, p + 2, stop, lower) == 32:
+                    bits |= T_DOTTED
+            elif l == 99:  # chk
+                if _lc(cp, p + 1, stop, lower) == 104 and _lc(cp, p + 2, stop, lower) == 107:
+                    bits |= T_DOTTED
+            elif l == 58:  # ://
+                if _lc(cp, p + 1, stop, lower) == 47 and _lc(cp, p + 2, stop, lower) == 47:
+                    bits |= T_WEB
+            elif l == 46:  # _T_DOT: a dot, then two Latin letters or рф
+                d = _lc(cp, p + 1, stop, lower)
+                e = _lc(cp, p + 2, stop, lower)
+                if (97 <= d <= 122 and 97 <= e <= 122) or (d == 1088 and e == 1092):
+                    bits |= T_DOTTED
+            elif l == 52:
+                bits |= _tochka(cp, p, stop, lower)
+            elif l == 107:  # _T_IBAN: kz [ \t]{0,2} two digits
+                if _lc(cp, p + 1, stop, lower) == 122:
+                    q = _skip(cp, p + 2, stop, lower, True)
+                    if q + 1 < stop and classes[cp[q]] & C_DIGIT and classes[cp[q + 1]] & C_DIGIT:
+                        bits |= T_DIGITS
+        out[i] = bits
+        start = stop
+    return out

@@ -18,7 +18,7 @@ import numpy as np
 from .artifact import ModelError, default_model_dir, load_compiled, load_model
 from .compiled import CompiledModel, softmax
 from .explain import flags_for, lowering, raising
-from .indicators import find_indicators
+from .indicators import find_indicators_in
 from .result import CATEGORIES, POSITIVE, Result
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -186,7 +186,7 @@ class Scorer:
     @staticmethod
     def _indicators(texts: Sequence[str], reveal: bool, dump: bool) -> list[list]:
         """Each text's indicators as Indicator objects, or as dicts when dump."""
-        return [find_indicators(t, reveal, as_dicts=dump) for t in texts]
+        return find_indicators_in(list(texts), reveal, as_dicts=dump)
 
     def _records(self, probs: np.ndarray, ids: list, found: list[list]) -> list[dict]:
         """Result fields, reasons and flags left empty, for each row of calibrated probabilities and its
