@@ -45,7 +45,6 @@ _LOOK = "".join(_TO_LATIN)
 # a Latin letter (or _) beside a look-alike, either side: anchored on the Latin one, which is rare in the texts
 # this reads, so the engine skips to it (the look-alikes are the commonest Cyrillic letters)
 _MIXED_ADJ = re.compile(f"[A-Za-z_](?:[{_LOOK}]|(?<=[{_LOOK}].))")
-_TOKEN = re.compile(r"\w+")
 # anything outside printable ASCII, basic Cyrillic and common signs gets a closer look
 _SPECIAL = re.compile(r"[^\x20-\x7e\u0400-\u0482\u048a-\u04ff\n\t«»№—–…“”‘’₸₽€°]")  # U+0483-0489: marks
 
@@ -74,12 +73,16 @@ class _View:
         return self.offsets[a], self.offsets[b - 1] + 1
 
 
+# a whole token (a run of \w) of ASCII word characters and look-alikes only, holding both
+_LATIN_AND_LOOK = re.compile(rf"(?<!\w)(?:[0-9A-Za-z_]+[{_LOOK}]|[{_LOOK}]+[0-9A-Za-z_])[0-9A-Za-z_{_LOOK}]*(?!\w)")
+
+
 def _latinize(s: str) -> str:
     """Look-alike letters made Latin inside tokens that are mostly Latin already ("@fаst_jоb" -> "@fast_job")."""
     if not _MIXED_ADJ.search(s):
         return s
     chars = list(s)
-    for m in _TOKEN.finditer(s):
+    for m in _LATIN_AND_LOOK.finditer(s):  # the only tokens the loop below could change
         tok = m.group(0)
         ascii_n = sum(1 for c in tok if c < "\x80")
         look_n = sum(1 for c in tok if c in _TO_LATIN)
