@@ -438,9 +438,17 @@ def _scan(s: str, case_kept: bool, want: frozenset[str] = _ALL) -> list[_Hit]:
     return hits
 
 
+# what a match of each link pattern must hold, found fast (a slash, then what precedes it): the patterns begin
+# with optional parts, so the regex engine tries them at every position, and a post that links to one
+# messenger rarely names the others
+_TME_NEEDS = re.compile(r"/(?:(?<=me/)|(?<=me[ \t]/)|(?<=dog/)|(?<=dog[ \t]/)|(?<=tg:/))", re.I)
+_WHATSAPP_NEEDS = re.compile(r"wa\.me/|whatsapp\.com/", re.I)
+_VK_NEEDS = re.compile(r"vk\.(?:com|ru|me)/", re.I)
+
+
 def _links(s: str, case_kept: bool, spans: _Spans | None = None) -> list[_Hit]:
     hits = []
-    for m in _matches(_TME, s, spans):
+    for m in _matches(_TME, s, spans, _TME_NEEDS):
         if m["tphone"]:
             e164 = _intl_phone(m["tphone"])
             if e164:
@@ -452,7 +460,7 @@ def _links(s: str, case_kept: bool, spans: _Spans | None = None) -> list[_Hit]:
             h = _handle(m["name"] or m["name2"])
             if h:
                 hits.append(_Hit(h[0], m.start(), m.end(), h[1], 0))
-    for m in _matches(_WHATSAPP, s, spans):
+    for m in _matches(_WHATSAPP, s, spans, _WHATSAPP_NEEDS):
         if m["wainv"]:
             if case_kept:
                 hits.append(_Hit("whatsapp", m.start(), m.end(), "chat.whatsapp.com/" + m["wainv"], 0))
@@ -460,7 +468,7 @@ def _links(s: str, case_kept: bool, spans: _Spans | None = None) -> list[_Hit]:
         e164 = _intl_phone(m["wa"] or m["wa2"])
         if e164:
             hits.append(_Hit("whatsapp", m.start(), m.end(), e164, 0))
-    for m in _matches(_VK, s, spans):
+    for m in _matches(_VK, s, spans, _VK_NEEDS):
         name = m["vk"].rstrip(".-").lower()
         end = m.start("vk") + len(name)
         if len(name) >= 2:
@@ -590,8 +598,11 @@ def _line_spans(s: str, want: frozenset[str]) -> dict[str, _Spans] | None:
     return spans
 
 
-def _matches(pattern: re.Pattern, s: str, spans: _Spans | None):
-    """pattern.finditer over s, or over each span of it (lookbehinds still see what comes before a span)."""
+def _matches(pattern: re.Pattern, s: str, spans: _Spans | None, needs: re.Pattern | None = None):
+    """pattern.finditer over s, or over each span of it (lookbehinds still see what comes before a span); none
+    if s lacks what `needs` finds."""
+    if needs is not None and needs.search(s) is None:
+        return
     if spans is None:
         yield from pattern.finditer(s)
         return

@@ -159,3 +159,20 @@ def test_look_alikes_in_mostly_latin_tokens_are_read_as_latin(written, read):
     from classifier.indicators import _latinize
 
     assert _latinize(written) == read
+
+
+LINK_PIECES = ["https://", "http://", "www.", "m.", "api.", "t", "T", "telegram", ".", " . ", "(.)", " dot ",
+               " точка ", "me", "ME", "dog", "/", " /", "\t", " ", "+", "joinchat/", "addlist/", "s/",
+               "tg://resolve?domain=", "tg://join?invite=", "kur_job", "Kurier_Bot1", "77012345678", "wa", "wa.me/",
+               "WA.ME", "whatsapp.com/", "send?phone=", "chat.", "invite/", "AbCdEfGhIjKlMnOpQrSt", "vk", "vk.com/",
+               "VK.RU", "vk.me/", "id123", "\u212a"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(LINK_PIECES), max_size=14).map("".join))
+def test_a_link_pattern_runs_wherever_it_could_match(text):
+    import classifier.indicators as ind
+
+    for pattern, needs in ((ind._TME, ind._TME_NEEDS), (ind._WHATSAPP, ind._WHATSAPP_NEEDS), (ind._VK, ind._VK_NEEDS)):
+        if pattern.search(text):
+            assert needs.search(text), (pattern.pattern[:30], text)

@@ -30,7 +30,8 @@ def _same(batch: list[str]) -> None:
 
 def test_the_batch_pass_wants_what_wanted_wants_on_the_corpus_and_the_indicator_test_set():
     batch = written_examples()["text"].tolist() + [r["text"] for r in rows()]
-    batch += [disguise(kind, "Пиши @fast_job, звони +7 701 234 56 78, сайт rabota точка kz", "1") for kind in ALL_KINDS]
+    line = "Пиши @fast_job, звони +7 701 234 56 78, сайт rabota точка kz"
+    batch += [disguise(kind, line, "1") for kind in ALL_KINDS]
     _same(batch)
     assert sum(bool(w) for w in _triggers().wanted(batch, _wanted)) > 100  # the triggers do fire
 
