@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import sys
 import warnings
 from contextlib import ExitStack
@@ -204,6 +205,8 @@ def score(input: str = typer.Argument(..., help="A .jsonl, .json (an array or JS
         typer.echo(f"adrisk: warning: column(s) {', '.join(sorted(writer.dropped))} first appear after the table's "
                    f"columns were fixed and are not in the {out_format.upper()} output (JSONL keeps every key)", err=True)
     typer.echo(f"adrisk: rows read {summary.read}, scored {summary.scored}, rejected {summary.rejected}", err=True)
+    global _written
+    _written = True
     if summary.rejected:
         raise typer.Exit(1)
 
@@ -427,5 +430,18 @@ def campaigns(input: str = typer.Argument(..., help=_TABLE_HELP["input"]),
         raise typer.Exit(1)
 
 
+_written = False  # set by `score` once every file it writes is complete and closed
+
+
 def main():
-    app()
+    """The `adrisk` command. After a local `score` the process ends without taking the interpreter apart
+    (freeing the model, the token table and the result cache object by object: 20 ms of a 1.3 s run); every
+    output is complete and closed by then, and only the standard streams are left to flush."""
+    try:
+        app()
+    except SystemExit as e:
+        if not _written or not (e.code is None or isinstance(e.code, int)):
+            raise
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(e.code or 0)

@@ -295,3 +295,25 @@ def test_train_refuses_to_overwrite_a_model_without_force(tmp_path):
     assert "not calibrated" not in res.stderr  # shown by serve, /health and score, not on every explain
     res = run("score", "-", "--model", out, "--no-reasons", input=json.dumps({"text": "курьер"}) + "\n")
     assert res.exit_code == 0 and "adrisk: warning: trained on 30 of your rows" in res.stderr
+
+
+def test_the_installed_command_ends_with_every_row_written_and_the_exit_code(tmp_path, model_dir):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    adrisk = str(Path(sys.executable).parent / "adrisk")
+    lines = [json.dumps({"id": i, "text": f"{BAIT} {i}" if i % 2 else f"{LEGIT} {i}"}, ensure_ascii=False)
+             for i in range(3000)]
+    src = tmp_path / "ads.jsonl"
+    src.write_text("\n".join(lines[:1500] + ["{not json"] + lines[1500:]) + "\n", encoding="utf-8")
+    piped = subprocess.run([adrisk, "score", str(src), "--model", str(model_dir)], capture_output=True, timeout=300)
+    assert piped.returncode == 1, piped.stderr  # a rejected row
+    assert [json.loads(l)["id"] for l in piped.stdout.splitlines()] == list(range(3000))
+    assert b"rows read 3001, scored 3000, rejected 1" in piped.stderr
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "scored.jsonl"
+    written = subprocess.run([adrisk, "score", str(src), "--model", str(model_dir), "-o", str(out), "-w", "2"],
+                             capture_output=True, timeout=300)
+    assert written.returncode == 0, written.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 3000
