@@ -36,6 +36,7 @@ _SCRATCH = ("i4[::1]", "i4[::1]", _A, _A)  # linear's and token_weights' counts 
 SIGNATURES: dict[str, tuple[str, ...]] = {
     "tokenize": ("u4[::1]", _A, "b1[::1]", "u8[::1]", _A),
     "insert": ("u8[::1]", _A, "u8[::1]", _A),
+    "first_seen": ("u8[::1]",),
     "texts_plan": (_A, _A, "i8", "i4[:]", *["i4[:, :]"] * 6),
     "row_sums": (_A, "i4[::1]", "i8", "f8[:, ::1]"),
     "linear": (_A, _A, "b1[::1]", "i8", _A, "i4[::1]", "f8[:, ::1]", _A, "i4[::1]", _A, _A, _A, "i8", "f8[:, ::1]",
@@ -135,5 +136,6 @@ def _loop(name: str):
 
 
 tokenize, insert, texts_plan, row_sums, linear = map(_loop, ("tokenize", "insert", "texts_plan", "row_sums", "linear"))
-hash_texts, char_ngrams, token_weights, quick_tokens, word_ids, indicator_triggers = map(
-    _loop, ("hash_texts", "char_ngrams", "token_weights", "quick_tokens", "word_ids", "indicator_triggers"))
+hash_texts, char_ngrams, token_weights, quick_tokens, word_ids, indicator_triggers, first_seen = map(
+    _loop, ("hash_texts", "char_ngrams", "token_weights", "quick_tokens", "word_ids", "indicator_triggers",
+            "first_seen"))

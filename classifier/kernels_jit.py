@@ -106,6 +106,34 @@ def insert(keys, values, hashes, rows):
 
 
 @njit(cache=True, nogil=True)
+def first_seen(hashes):
+    """(the index of each distinct hash's first occurrence, in the order they first occur; for each hash, the
+    rank of its distinct value in that order): what np.unique's index and inverse give, without sorting."""
+    n = hashes.shape[0]
+    size = 16
+    while size < 2 * n:
+        size *= 2
+    mask = np.uint64(size - 1)
+    keys = np.zeros(size, dtype=np.uint64)
+    ranks = np.empty(size, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    inverse = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        h = hashes[i]  # never 0 (fnv)
+        j = h & mask
+        while keys[j] != 0 and keys[j] != h:
+            j = (j + ONE) & mask
+        if keys[j] == 0:
+            keys[j] = h
+            ranks[j] = k
+            first[k] = i
+            k += 1
+        inverse[i] = ranks[j]
+    return first[:k], inverse
+
+
+@njit(cache=True, nogil=True)
 def texts_plan(docs, rows, n_docs, ok, first, variant_cols, edge_cols, empty_cols, left_cols, script_cols):
     """Per text: which variant its tokens take (1 = mostly Cyrillic), and whether it needs the full pass."""
     cyr1 = np.zeros(n_docs)

@@ -257,15 +257,13 @@ class TokenTable:
             rows[:] = -1
             missing = np.arange(len(rows))
         if len(missing):
-            distinct, first, inverse = np.unique(hashes[missing], return_index=True, return_inverse=True)
-            order = np.argsort(first)  # new rows in the order their tokens first appear
-            rank = np.empty_like(order)
-            rank[order] = np.arange(len(order))
-            new = self.rows.size + rank
-            rows[missing] = new[inverse]
-            self.rows.extend(self._new_rows(joined, cp, starts, stops, missing[first[order]]))
+            new_hashes = hashes[missing]
+            first, inverse = kernels.first_seen(new_hashes)  # new rows in the order their tokens first appear
+            base = self.rows.size
+            rows[missing] = base + inverse
+            self.rows.extend(self._new_rows(joined, cp, starts, stops, missing[first]))
             self._seal()
-            self._store(distinct, new)
+            self._store(new_hashes[first], base + np.arange(len(first), dtype=np.int64))
         begins = np.zeros_like(ends)  # where each text starts in the joined text
         begins[1:] = ends[:-1]
         base = begins[docs]
