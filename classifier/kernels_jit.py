@@ -318,6 +318,7 @@ def char_ngrams(cp, ends, lo, hi, keys, values):
     out = np.empty(cp.shape[0] * (hi - lo + 1) + 16, dtype=np.int64)
     counts = np.zeros(ends.shape[0], dtype=np.int64)
     padded = np.empty(cp.shape[0] + 2, dtype=np.uint32)
+    running = np.empty(cp.shape[0] + 2, dtype=np.uint64)  # fnv of padded[a:a + n] before its final | 1, as n grows
     m = 0
     start = 0
     for i in range(ends.shape[0]):
@@ -334,9 +335,16 @@ def char_ngrams(cp, ends, lo, hi, keys, values):
             padded[0] = 32
             padded[1:length - 1] = cp[p:q]
             padded[length - 1] = 32
+            for a in range(length):
+                h = FNV_OFFSET
+                for r in range(a, min(a + lo - 1, length)):
+                    h = (h ^ np.uint64(padded[r])) * FNV_PRIME
+                running[a] = h
             for n in range(lo, min(hi, length) + 1):
                 for a in range(length - n + 1):
-                    f = find(keys, values, fnv(padded, a, a + n), mask)
+                    h = (running[a] ^ np.uint64(padded[a + n - 1])) * FNV_PRIME
+                    running[a] = h
+                    f = find(keys, values, h | ONE, mask)
                     if f >= 0:
                         if m >= out.shape[0]:
                             out = np.concatenate((out, np.empty(out.shape[0], dtype=np.int64)))
