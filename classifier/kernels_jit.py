@@ -452,14 +452,33 @@ def _number(cp, a, b, classes):
 
 
 @njit(cache=True, nogil=True)
+def _repeat_tail(cp, a, b):
+    """Where cp[a:b] ends if a closing run of three or more of one mark the pass shortens ([!?.,)(*=~-]) is cut
+    to its first one ("для..." -> "для."), else b."""
+    c = cp[b - 1]
+    if b - a < 3 or not (c == 33 or c == 63 or c == 46 or c == 44 or c == 41 or c == 40 or c == 42 or c == 61
+                         or c == 126 or c == 45):
+        return b
+    k = b - 1
+    while k > a and cp[k - 1] == c:
+        k -= 1
+    return k + 1 if b - k >= 3 else b
+
+
+@njit(cache=True, nogil=True)
 def _word_script(cp, a, b, classes, lower):
-    """Q_CYRILLIC or Q_LATIN if cp[a:b] is a word the normalization pass only lower-cases, else Q_OTHER: letters
-    of one script and plain punctuation, no character three times in a row, no lone letter beside another
-    run of letters (a Latin word: no lone letter at all), no dot between Cyrillic letters."""
+    """(Q_CYRILLIC or Q_LATIN if cp[a:b] is a word the normalization pass only lower-cases, else Q_OTHER; the
+    place of a dot the pass drops, or -1): letters of one script and plain punctuation, no character three
+    times in a row, no lone letter beside another run of letters (a Latin word: no lone letter at all). A dot
+    between Cyrillic letters is dropped when two letters stand on each side ("роста.Место" -> "ростаместо");
+    the pass reads the word without it, so the letters around it join."""
     script = Q_OTHER
     runs = 0
     single = False
     run = 0
+    dot = -1
+    before = np.int64(-1)  # the two characters the pass sees before this one (lower-cased)
+    last = np.int64(-1)
     for r in range(a, b):
         c = cp[r]
         cls = _class(c, classes)
@@ -467,37 +486,45 @@ def _word_script(cp, a, b, classes, lower):
             if script == Q_OTHER:
                 script = cls
             elif cls != script:
-                return Q_OTHER
+                return Q_OTHER, -1
             run += 1
             if run == 1:
                 runs += 1
         elif cls == Q_PUNCT:
+            if c == 46 and script == Q_CYRILLIC and run > 0 and r + 1 < b and _class(cp[r + 1], classes) == Q_CYRILLIC:
+                if dot >= 0 or run < 2 or r + 2 >= b or _class(cp[r + 2], classes) != Q_CYRILLIC:
+                    return Q_OTHER, -1
+                dot = r
+                continue
             if run == 1:
                 single = True
-            if c == 46 and script == Q_CYRILLIC and run > 0 and r + 1 < b and _class(cp[r + 1], classes) == Q_CYRILLIC:
-                return Q_OTHER
             run = 0
         else:
-            return Q_OTHER
-        if r >= a + 2 and lower[c] == lower[cp[r - 1]] and lower[c] == lower[cp[r - 2]]:
-            return Q_OTHER
+            return Q_OTHER, -1
+        low = np.int64(lower[c])
+        if low == last and low == before:
+            return Q_OTHER, -1
+        before = last
+        last = low
     if run == 1:
         single = True
     if script == Q_OTHER or (single and (runs > 1 or script == Q_LATIN)):
-        return Q_OTHER
-    return script
+        return Q_OTHER, -1
+    return script, dot
 
 
 @njit(cache=True, nogil=True)
 def quick_tokens(cp, starts, stops, classes, lower, plain):
     """For each token cp[starts[i]:stops[i]]: its kind (0: needs tokenview, 1: a number, 2: a Cyrillic word,
-    3: a Latin word, each one the pass leaves as it is but for case), its letters, its plain letters and
-    whether its first or last character is a lone letter; and the lower-cased tokens, each followed by a
+    3: a Latin word, each one the pass leaves as it is but for case, a dropped dot and a shortened closing
+    run of marks), its letters, its plain letters, its disguised characters (a dropped dot) and whether its
+    first or last character is a lone letter; and the tokens as the pass leaves them, each followed by a
     newline (empty for kind 0), as code points."""
     n = starts.shape[0]
     kind = np.zeros(n, dtype=np.int64)
     letters = np.zeros(n, dtype=np.int64)
     plains = np.zeros(n, dtype=np.int64)
+    disguised = np.zeros(n, dtype=np.int64)
     edge = np.zeros(n, dtype=np.bool_)
     size = 0
     for i in range(n):
@@ -508,16 +535,20 @@ def quick_tokens(cp, starts, stops, classes, lower, plain):
         a = starts[i]
         b = stops[i]
         k = 0
+        dot = -1
         if _number(cp, a, b, classes):
             k = 1
         else:
-            script = _word_script(cp, a, b, classes, lower)
+            b = _repeat_tail(cp, a, b)
+            script, dot = _word_script(cp, a, b, classes, lower)
             k = 2 if script == Q_CYRILLIC else (3 if script == Q_LATIN else 0)
         kind[i] = k
         if k != 0:
             count = 0
             plain_count = 0
             for r in range(a, b):
+                if r == dot:
+                    continue
                 c = cp[r]
                 out[m] = lower[c] if c < lower.shape[0] else c
                 m += 1
@@ -528,6 +559,7 @@ def quick_tokens(cp, starts, stops, classes, lower, plain):
                         plain_count += 1
             letters[i] = count
             plains[i] = plain_count
+            disguised[i] = dot >= 0
             if k >= 2:  # as tokenview._edge: a letter first (last) with no letter after (before) it
                 first = _class(cp[a], classes)
                 last = _class(cp[b - 1], classes)
@@ -538,7 +570,7 @@ def quick_tokens(cp, starts, stops, classes, lower, plain):
                     (last == Q_LATIN or last == Q_CYRILLIC) and not (before == Q_LATIN or before == Q_CYRILLIC))
         out[m] = 10
         m += 1
-    return kind, letters, plains, edge, out[:m]
+    return kind, letters, plains, disguised, edge, out[:m]
 
 
 @njit(cache=True, nogil=True)

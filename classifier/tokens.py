@@ -227,7 +227,8 @@ class TokenTable:
         """Rows of new distinct tokens (by index into starts/stops): numbers and words that normalization only
         lower-cases from one compiled pass (kernels.quick_tokens), which takes every shape tokenview's quick path
         does; the others by replaying the pass on the token."""
-        kind, letters, plain, edge, lowered = kernels.quick_tokens(cp, starts[tokens], stops[tokens], *self._quick)
+        kind, letters, plain, disguised, edge, lowered = kernels.quick_tokens(cp, starts[tokens], stops[tokens],
+                                                                             *self._quick)
         words = lowered.tobytes().decode("utf-32-le").split("\n")[:-1]  # "" for the tokens of kind 0
         block = np.zeros((len(tokens), RAW_COLUMNS), dtype=np.int32)
         quick = kind > 0
@@ -237,7 +238,7 @@ class TokenTable:
         block[quick, OK.start] = 1
         for start in (FIRST.start, SCRIPT.start, SCRIPT.start + 2):  # the token's script and both variants'
             block[quick, start], block[quick, start + 1] = cyrillic[quick], other[quick]
-        for pair, values in ((NORM, norm), (LETTERS, letters), (EDGE, edge)):
+        for pair, values in ((NORM, norm), (DISGUISED, disguised), (LETTERS, letters), (EDGE, edge)):
             block[quick, pair.start] = block[quick, pair.start + 1] = values[quick]
         for i in np.flatnonzero(~quick).tolist():
             block[i] = self._raw_row(joined[starts[tokens[i]]:stops[tokens[i]]], replay_view)  # no quick shape

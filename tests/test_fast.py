@@ -164,7 +164,10 @@ QUICK_EDGES = ['"', '""', "«»", "-", "а-", "-а", "аа-бб-", "12.", "12.."
                "ok", "OK!", "xop", "taxi,", "C.C.C", "«ааа»", "—слово", "#работа", "$$$", "100$", "%)", "a_b", "a+b",
                "—", "€", "you’ll", "«слово»—", "№5", "…ну", "“ok”", "°C", "5₸,", "ёлка—ёж", "——", "’’’",
                "2015);", "(11,", "4%", "$5", "9.00-18.00;", "1...", "1!!!", "((1))", "1,,2", "-5", "+5", "~20", "5*",
-               "1000", "1.000.000р", "№1:", "“1”", "1990’s", "(3,5%)", "12:00—13:00"]
+               "1000", "1.000.000р", "№1:", "“1”", "1990’s", "(3,5%)", "12:00—13:00", "слово---", "для...",
+               "ну!!!?", "(ура)))", "ааа...", "аб.вг...", "т.е...", "т...", "аб.вг.де", "аб.в", "а.бв", "аа.аб",
+               "Аа.аб", "ЮЗАО.График", "кз.рф", "аб.вг,", "(аб.вг)", "аб.вг..", "аб..вг", "ab...", "OK!!!", "аб.вг-де",
+               "әә.әә", "ўў.ўў", "аб.ўў", "аб.Vg", "ab.вг", "..."]
 
 
 def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
@@ -183,6 +186,24 @@ def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
         assert row[:3] + row[5:] == reference[:3] + reference[5:], token
         quick += row[0] == 1
     assert quick > len(tokens) / 2
+
+
+# letters of both scripts (ў is Cyrillic outside the compiled pass's alphabet), dots and runs of marks: the
+# shapes where the compiled pass drops a dot or shortens a closing run
+_TOKEN_PIECES = ["а", "б", "аб", "Б", "ә", "ў", "x", "K", ".", ".", "...", "!", "!!!", "-", "(", ")", ",", "5"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_TOKEN_PIECES), min_size=1, max_size=7).map("".join))
+def test_compiled_quick_rows_equal_the_token_views_on_generated_tokens(scorer, token):
+    from classifier.tokens import TokenTable, _code_points
+
+    table = TokenTable(scorer.compiled)
+    cp, ends = _code_points([token])
+    row = table._new_rows(token, cp, np.zeros(1, dtype=np.int64), ends, np.arange(1))[0].tolist()
+    reference = table._raw_row(token)
+    assert [table.norm_text[j] for j in row[3:5]] == [table.norm_text[j] for j in reference[3:5]]
+    assert row[:3] + row[5:] == reference[:3] + reference[5:]
 
 
 def test_compiled_word_ids_equal_the_token_pattern(scorer, corpus_sample):
