@@ -23,8 +23,9 @@ import numpy as np
 SPACES = np.zeros(0x3001, dtype=np.bool_)
 SPACES[[c for c in range(0x3001) if chr(c).isspace()]] = True
 
-# classes of code points for quick_tokens (tokenview.quick_tables builds the table)
-Q_OTHER, Q_DIGIT, Q_LATIN, Q_CYRILLIC, Q_PUNCT = range(5)
+# classes of code points for quick_tokens (tokenview.quick_tables builds the table); Q_BULLET: marks the pass
+# keeps unless they stand between letters (• ·)
+Q_OTHER, Q_DIGIT, Q_LATIN, Q_CYRILLIC, Q_PUNCT, Q_BULLET = range(6)
 # what indicator_triggers knows of a code point (bits; `triggers` fills the table) and finds in a text (bits)
 C_WORD, C_DIGIT, C_UNUSUAL, C_ODD = 1, 2, 4, 8
 T_UNUSUAL, T_LINK, T_AT, T_DOTTED, T_WEB, T_DIGITS, T_CRYPTO, T_ODD = 1, 2, 4, 8, 16, 32, 64, 128

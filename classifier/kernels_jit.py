@@ -10,8 +10,8 @@ import sys
 import numpy as np
 from numba import njit
 
-from .kernels import (C_DIGIT, C_ODD, C_UNUSUAL, C_WORD, Q_CYRILLIC, Q_DIGIT, Q_LATIN, Q_OTHER, Q_PUNCT, T_AT,
-                      T_CRYPTO, T_DIGITS, T_DOTTED, T_LINK, T_ODD, T_UNUSUAL, T_WEB)
+from .kernels import (C_DIGIT, C_ODD, C_UNUSUAL, C_WORD, Q_BULLET, Q_CYRILLIC, Q_DIGIT, Q_LATIN, Q_OTHER, Q_PUNCT,
+                      T_AT, T_CRYPTO, T_DIGITS, T_DOTTED, T_LINK, T_ODD, T_UNUSUAL, T_WEB)
 
 
 def _without_blas() -> None:
@@ -444,7 +444,7 @@ def _number(cp, a, b, classes):
         cls = _class(cp[r], classes)
         if cls == Q_DIGIT:
             digit = True
-        elif cls != Q_PUNCT:
+        elif cls != Q_PUNCT and cls != Q_BULLET:
             return False
         elif r >= a + 2 and cp[r] == cp[r - 1] and cp[r] == cp[r - 2]:
             return False
@@ -471,12 +471,14 @@ def _word_script(cp, a, b, classes, lower):
     place of a dot the pass drops, or -1): letters of one script and plain punctuation, no character three
     times in a row, no lone letter beside another run of letters (a Latin word: no lone letter at all). A dot
     between Cyrillic letters is dropped when two letters stand on each side ("роста.Место" -> "ростаместо");
-    the pass reads the word without it, so the letters around it join."""
+    the pass reads the word without it, so the letters around it join. A bullet only before or after the
+    letters ("•Требования", "команды;•")."""
     script = Q_OTHER
     runs = 0
     single = False
     run = 0
     dot = -1
+    bullet = False  # one after a letter: a letter after it is refused
     before = np.int64(-1)  # the two characters the pass sees before this one (lower-cased)
     last = np.int64(-1)
     for r in range(a, b):
@@ -485,12 +487,13 @@ def _word_script(cp, a, b, classes, lower):
         if cls == Q_LATIN or cls == Q_CYRILLIC:
             if script == Q_OTHER:
                 script = cls
-            elif cls != script:
+            elif cls != script or bullet:
                 return Q_OTHER, -1
             run += 1
             if run == 1:
                 runs += 1
-        elif cls == Q_PUNCT:
+        elif cls == Q_PUNCT or cls == Q_BULLET:
+            bullet = bullet or (cls == Q_BULLET and runs > 0)
             if c == 46 and script == Q_CYRILLIC and run > 0 and r + 1 < b and _class(cp[r + 1], classes) == Q_CYRILLIC:
                 if dot >= 0 or run < 2 or r + 2 >= b or _class(cp[r + 2], classes) != Q_CYRILLIC:
                     return Q_OTHER, -1

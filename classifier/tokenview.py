@@ -118,7 +118,7 @@ def quick_tables(size: int = 0x2200) -> tuple[np.ndarray, np.ndarray, np.ndarray
     lower = np.arange(size, dtype=np.uint32)
     plain = np.zeros(size, dtype=np.bool_)
     cyrillic = re.compile(f"[{_C}]")
-    for cls, chars in ((k.Q_DIGIT, "0123456789"), (k.Q_PUNCT, _PLAIN_PUNCT),
+    for cls, chars in ((k.Q_DIGIT, "0123456789"), (k.Q_PUNCT, _PLAIN_PUNCT), (k.Q_BULLET, "•·"),
                        (k.Q_LATIN, [chr(c) for c in range(0x80) if re.fullmatch("[A-Za-z]", chr(c))]),
                        (k.Q_CYRILLIC, [chr(c) for c in range(0x400, 0x530) if cyrillic.fullmatch(chr(c))])):
         for ch in chars:

@@ -167,7 +167,10 @@ QUICK_EDGES = ['"', '""', "«»", "-", "а-", "-а", "аа-бб-", "12.", "12.."
                "1000", "1.000.000р", "№1:", "“1”", "1990’s", "(3,5%)", "12:00—13:00", "слово---", "для...",
                "ну!!!?", "(ура)))", "ааа...", "аб.вг...", "т.е...", "т...", "аб.вг.де", "аб.в", "а.бв", "аа.аб",
                "Аа.аб", "ЮЗАО.График", "кз.рф", "аб.вг,", "(аб.вг)", "аб.вг..", "аб..вг", "ab...", "OK!!!", "аб.вг-де",
-               "әә.әә", "ўў.ўў", "аб.ўў", "аб.Vg", "ab.вг", "..."]
+               "әә.әә", "ўў.ўў", "аб.ўў", "аб.Vg", "ab.вг", "...", "•Требования", "команды•", "развития;•", "·слово",
+               "••слово", "•a", "•ок•", "слово•,", "•т", "т•", "•Ok", "•12", "12•", "1•2", "•", "••", "•••", "•.•",
+               "(•слово)", "слово·", "•слово•слово", "сло•во", "a•b", "•а•б•в", "аб·вг", "слово••", "•слово...",
+               "•аб.вг•"]
 
 
 def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
@@ -188,9 +191,10 @@ def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
     assert quick > len(tokens) / 2
 
 
-# letters of both scripts (ў is Cyrillic outside the compiled pass's alphabet), dots and runs of marks: the
-# shapes where the compiled pass drops a dot or shortens a closing run
-_TOKEN_PIECES = ["а", "б", "аб", "Б", "ә", "ў", "x", "K", ".", ".", "...", "!", "!!!", "-", "(", ")", ",", "5"]
+# letters of both scripts (ў is Cyrillic outside the compiled pass's alphabet), dots, bullets and runs of marks:
+# the shapes where the compiled pass drops a dot, shortens a closing run or keeps a bullet
+_TOKEN_PIECES = ["а", "б", "аб", "Б", "ә", "ў", "x", "K", ".", ".", "...", "!", "!!!", "-", "(", ")", ",", "5", "•",
+                 "·"]
 
 
 @settings(max_examples=600, deadline=None)
