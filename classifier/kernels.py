@@ -26,6 +26,7 @@ SPACES[[c for c in range(0x3001) if chr(c).isspace()]] = True
 # classes of code points for quick_tokens (tokenview.quick_tables builds the table); Q_BULLET: marks the pass
 # keeps unless they stand between letters (• ·)
 Q_OTHER, Q_DIGIT, Q_LATIN, Q_CYRILLIC, Q_PUNCT, Q_BULLET = range(6)
+FANCY_START = 0x1D400  # the mathematical Latin letters (𝐤𝐮𝐫𝐲𝐞𝐫), which the pass folds to plain ones
 # what indicator_triggers knows of a code point (bits; `triggers` fills the table) and finds in a text (bits)
 C_WORD, C_DIGIT, C_UNUSUAL, C_ODD = 1, 2, 4, 8
 T_UNUSUAL, T_LINK, T_AT, T_DOTTED, T_WEB, T_DIGITS, T_CRYPTO, T_ODD = 1, 2, 4, 8, 16, 32, 64, 128
@@ -46,7 +47,7 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "char_ngrams": ("u4[::1]", _A, "i8", "i8", "u8[::1]", _A),
     "token_weights": (_A, _A, "b1[::1]", _A, "i4[::1]", _A, "i4[::1]", _A, _A, _A, "i8", "f8[:, ::1]", "f8[:, ::1]",
                       "f8[::1]", "f8[::1]", "f8[::1]", "b1", *_SCRATCH),
-    "quick_tokens": ("u4[::1]", _A, _A, "i1[::1]", "u4[::1]", "b1[::1]"),
+    "quick_tokens": ("u4[::1]", _A, _A, "i1[::1]", "u4[::1]", "b1[::1]", "u4[::1]"),
     "word_ids": ("u4[::1]", _A, "b1[::1]", "u8[::1]", _A),
     "indicator_triggers": ("u4[::1]", _A, "u4[::1]", "i1[::1]"),
 }

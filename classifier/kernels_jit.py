@@ -10,7 +10,7 @@ import sys
 import numpy as np
 from numba import njit
 
-from .kernels import (C_DIGIT, C_ODD, C_UNUSUAL, C_WORD, Q_BULLET, Q_CYRILLIC, Q_DIGIT, Q_LATIN, Q_OTHER, Q_PUNCT,
+from .kernels import (C_DIGIT, C_ODD, C_UNUSUAL, C_WORD, FANCY_START, Q_BULLET, Q_CYRILLIC, Q_DIGIT, Q_LATIN, Q_OTHER, Q_PUNCT,
                       T_AT, T_CRYPTO, T_DIGITS, T_DOTTED, T_LINK, T_ODD, T_UNUSUAL, T_WEB)
 
 
@@ -435,6 +435,14 @@ def _class(c, classes):
 
 
 @njit(cache=True, nogil=True)
+def _folded(c, fancy):
+    """c, or the plain lower-case letter a mathematical Latin letter stands for (fancy, from FANCY_START)."""
+    if c >= FANCY_START and c - FANCY_START < fancy.shape[0] and fancy[c - FANCY_START] != 0:
+        return fancy[c - FANCY_START]
+    return c
+
+
+@njit(cache=True, nogil=True)
 def _number(cp, a, b, classes):
     """Is cp[a:b] a number with its signs: digits and plain punctuation ("9.00-18.00;", "(11,", "4%", "$5"), a
     digit among them, no punctuation mark three times in a row? No step of the pass changes one: they touch
@@ -466,13 +474,13 @@ def _repeat_tail(cp, a, b):
 
 
 @njit(cache=True, nogil=True)
-def _word_script(cp, a, b, classes, lower):
+def _word_script(cp, a, b, classes, lower, fancy):
     """(Q_CYRILLIC or Q_LATIN if cp[a:b] is a word the normalization pass only lower-cases, else Q_OTHER; the
     place of a dot the pass drops, or -1): letters of one script and plain punctuation, no character three
     times in a row, no lone letter beside another run of letters (a Latin word: no lone letter at all). A dot
     between Cyrillic letters is dropped when two letters stand on each side ("роста.Место" -> "ростаместо");
     the pass reads the word without it, so the letters around it join. A bullet only before or after the
-    letters ("•Требования", "команды;•")."""
+    letters ("•Требования", "команды;•"). Mathematical letters read as the plain ones they stand for."""
     script = Q_OTHER
     runs = 0
     single = False
@@ -482,7 +490,7 @@ def _word_script(cp, a, b, classes, lower):
     before = np.int64(-1)  # the two characters the pass sees before this one (lower-cased)
     last = np.int64(-1)
     for r in range(a, b):
-        c = cp[r]
+        c = _folded(cp[r], fancy)
         cls = _class(c, classes)
         if cls == Q_LATIN or cls == Q_CYRILLIC:
             if script == Q_OTHER:
@@ -517,12 +525,12 @@ def _word_script(cp, a, b, classes, lower):
 
 
 @njit(cache=True, nogil=True)
-def quick_tokens(cp, starts, stops, classes, lower, plain):
+def quick_tokens(cp, starts, stops, classes, lower, plain, fancy):
     """For each token cp[starts[i]:stops[i]]: its kind (0: needs tokenview, 1: a number, 2: a Cyrillic word,
-    3: a Latin word, each one the pass leaves as it is but for case, a dropped dot and a shortened closing
-    run of marks), its letters, its plain letters, its disguised characters (a dropped dot) and whether its
-    first or last character is a lone letter; and the tokens as the pass leaves them, each followed by a
-    newline (empty for kind 0), as code points."""
+    3: a Latin word, each one the pass leaves as it is but for case, a dropped dot, a shortened closing run
+    of marks and mathematical letters folded), its letters, its plain letters, its disguised characters (a
+    dropped dot, folded letters) and whether its first or last character is a lone letter; and the tokens as
+    the pass leaves them, each followed by a newline (empty for kind 0), as code points."""
     n = starts.shape[0]
     kind = np.zeros(n, dtype=np.int64)
     letters = np.zeros(n, dtype=np.int64)
@@ -543,16 +551,18 @@ def quick_tokens(cp, starts, stops, classes, lower, plain):
             k = 1
         else:
             b = _repeat_tail(cp, a, b)
-            script, dot = _word_script(cp, a, b, classes, lower)
+            script, dot = _word_script(cp, a, b, classes, lower, fancy)
             k = 2 if script == Q_CYRILLIC else (3 if script == Q_LATIN else 0)
         kind[i] = k
         if k != 0:
             count = 0
             plain_count = 0
+            folded = 0
             for r in range(a, b):
                 if r == dot:
                     continue
-                c = cp[r]
+                c = _folded(cp[r], fancy)
+                folded += c != cp[r]
                 out[m] = lower[c] if c < lower.shape[0] else c
                 m += 1
                 cls = _class(c, classes)
@@ -562,13 +572,13 @@ def quick_tokens(cp, starts, stops, classes, lower, plain):
                         plain_count += 1
             letters[i] = count
             plains[i] = plain_count
-            disguised[i] = dot >= 0
+            disguised[i] = (dot >= 0) + folded
             if k >= 2:  # as tokenview._edge: a letter first (last) with no letter after (before) it
-                first = _class(cp[a], classes)
-                last = _class(cp[b - 1], classes)
+                first = _class(_folded(cp[a], fancy), classes)
+                last = _class(_folded(cp[b - 1], fancy), classes)
                 single = b - a == 1
-                after = _class(cp[a + 1], classes) if not single else Q_OTHER
-                before = _class(cp[b - 2], classes) if not single else Q_OTHER
+                after = _class(_folded(cp[a + 1], fancy), classes) if not single else Q_OTHER
+                before = _class(_folded(cp[b - 2], fancy), classes) if not single else Q_OTHER
                 edge[i] = ((first == Q_LATIN or first == Q_CYRILLIC) and not (after == Q_LATIN or after == Q_CYRILLIC)) or (
                     (last == Q_LATIN or last == Q_CYRILLIC) and not (before == Q_LATIN or before == Q_CYRILLIC))
         out[m] = 10

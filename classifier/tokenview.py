@@ -109,9 +109,10 @@ _PLAIN_PUNCT = ("".join(c for c in map(chr, range(0x21, 0x7f)) if not c.isalnum(
                 + "«»№—–…“”‘’₸₽€£¥°")
 
 
-def quick_tables(size: int = 0x2200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def quick_tables(size: int = 0x2200) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What kernels.quick_tokens needs, for code points below size: each one's class (kernels.Q_*), its lower
-    case, and whether it is a plain letter (for a Latin word's script)."""
+    case, and whether it is a plain letter (for a Latin word's script); and for each mathematical letter from
+    kernels.FANCY_START, the plain lower-case Latin letter the pass folds it to as a disguise (0: none)."""
     from . import kernels as k
 
     classes = np.zeros(size, dtype=np.int8)
@@ -126,7 +127,12 @@ def quick_tables(size: int = 0x2200) -> tuple[np.ndarray, np.ndarray, np.ndarray
             if cls in (k.Q_LATIN, k.Q_CYRILLIC):
                 lower[ord(ch)] = ord(ch.lower())
                 plain[ord(ch.lower())] = _PLAIN_LETTER.fullmatch(ch.lower()) is not None
-    return classes, lower, plain
+    fancy = np.zeros(0x2A4, dtype=np.uint32)  # U+1D400-U+1D6A3: bold, italic, script... A-Z and a-z
+    for j in range(len(fancy)):
+        rep, kind = _special(chr(k.FANCY_START + j))
+        if kind == "fancy" and len(rep) == 1 and "a" <= rep <= "z":
+            fancy[j] = ord(rep)
+    return classes, lower, plain, fancy
 
 
 def _quick_view(token: str) -> TokenView | None:

@@ -170,7 +170,8 @@ QUICK_EDGES = ['"', '""', "«»", "-", "а-", "-а", "аа-бб-", "12.", "12.."
                "әә.әә", "ўў.ўў", "аб.ўў", "аб.Vg", "ab.вг", "...", "•Требования", "команды•", "развития;•", "·слово",
                "••слово", "•a", "•ок•", "слово•,", "•т", "т•", "•Ok", "•12", "12•", "1•2", "•", "••", "•••", "•.•",
                "(•слово)", "слово·", "•слово•слово", "сло•во", "a•b", "•а•б•в", "аб·вг", "слово••", "•слово...",
-               "•аб.вг•"]
+               "•аб.вг•", "𝐦𝐚𝐝𝐞", "𝘵𝘰", "𝐏𝐋𝐀𝐓𝐅𝐎𝐑𝐌", "𝐦ade", "𝐜𝐨𝐫𝐞", "𝐤𝐮𝐫𝐲𝐞𝐫,", "𝐤", "𝐤𝐤𝐤", "𝐤k𝐤", "𝐤𝐮𝐫𝐲𝐞𝐫...",
+               "•𝐦𝐚𝐝𝐞", "𝐦𝐚𝐝𝐞курьер", "𝟓𝟎𝟎", "𝛂𝛃", "𝐦.𝐚", "\U0001d455x", "(𝐨𝐤)", "𝐚-𝐛"]
 
 
 def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
@@ -191,10 +192,11 @@ def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
     assert quick > len(tokens) / 2
 
 
-# letters of both scripts (ў is Cyrillic outside the compiled pass's alphabet), dots, bullets and runs of marks:
-# the shapes where the compiled pass drops a dot, shortens a closing run or keeps a bullet
+# letters of both scripts (ў is Cyrillic outside the compiled pass's alphabet), mathematical letters, dots,
+# bullets and runs of marks: the shapes where the compiled pass drops a dot, shortens a closing run, keeps a
+# bullet or folds a letter
 _TOKEN_PIECES = ["а", "б", "аб", "Б", "ә", "ў", "x", "K", ".", ".", "...", "!", "!!!", "-", "(", ")", ",", "5", "•",
-                 "·"]
+                 "·", "𝐤", "𝐊", "𝘹"]
 
 
 @settings(max_examples=600, deadline=None)
