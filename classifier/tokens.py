@@ -260,11 +260,11 @@ class TokenTable:
         if len(missing):
             new_hashes = hashes[missing]
             first, inverse = kernels.first_seen(new_hashes)  # new rows in the order their tokens first appear
-            base = self.rows.size
-            rows[missing] = base + inverse
+            first_row = self.rows.size
+            rows[missing] = first_row + inverse
             self.rows.extend(self._new_rows(joined, cp, starts, stops, missing[first]))
             self._seal()
-            self._store(new_hashes[first], base + np.arange(len(first), dtype=np.int64))
+            self._store(new_hashes[first], first_row + np.arange(len(first), dtype=np.int64))
         begins = np.zeros_like(ends)  # where each text starts in the joined text
         begins[1:] = ends[:-1]
         base = begins[docs]

@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from . import kernels as k
+from .tokens import _code_points
 
 _FAMILIES = ("link", "email", "handle", "url", "digits", "crypto")
 _LOWER_TABLE = 0x3000  # code points lower-cased by table; above it, one that has a lower case is left to _wanted
@@ -24,12 +25,6 @@ def _families(bits: int, unusual: frozenset[str]) -> frozenset[str]:
     dotted, at = bits & k.T_DOTTED, bits & k.T_AT
     return frozenset(name for name, on in zip(_FAMILIES, (
         bits & k.T_LINK, at or dotted, at, dotted or bits & k.T_WEB, bits & k.T_DIGITS, bits & k.T_CRYPTO)) if on)
-
-
-def _code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Code points of texts one after another, and where each text ends."""
-    cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return cp, np.cumsum([len(t) for t in texts], dtype=np.int64)
 
 
 class Triggers:
