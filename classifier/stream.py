@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -21,6 +21,7 @@ from .scorer import Scorer
 from .writers import Writer, encode_result
 
 CACHE_TEXTS = 20_000  # distinct texts whose results are kept for repeats (a few tens of MB)
+READ_AHEAD_CHARS = 48_000_000  # with workers: text read ahead of the oldest row not yet written (~100 MB at most)
 _worker_scorer: Scorer | None = None
 
 
@@ -138,15 +139,22 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
         pool = get_context("spawn").Pool(workers, initializer=_init_spawned,
                                          initargs=(str(model_dir) if model_dir else None, medium, high))
     with pool:
-        window = workers * 2  # a bounded window of chunks in flight, so memory stays flat on any input size
-        pending: list[tuple[list[Row], list[str], list, list[str], object]] = []
+        # The parent reads on while the workers score, up to READ_AHEAD_CHARS of text: repeats of texts still in
+        # flight wait in the window, so the parent's own work (reading, repeats) overlaps the workers' instead
+        # of following it. The texts sent in the window stay under half the cache, so none leaves it before
+        # the last row that repeats it is written.
+        pending: deque[tuple[list[Row], list[str], list, list[str], object, int]] = deque()
         in_flight: set[str] = set()  # texts sent to a worker whose results are not back yet
+        held = sent = 0  # characters of text in the window; texts of it sent to workers
 
-        def finish(item) -> None:
-            chunk, texts, found, todo, job = item
+        def finish() -> None:
+            nonlocal held, sent
+            chunk, texts, found, todo, job, size = pending.popleft()
             if job is not None:
                 cache.add(todo, job.get())
                 in_flight.difference_update(todo)
+            held -= size
+            sent -= len(todo)
             _emit(chunk, cache.fill(texts, found), writer, summary, progress)
 
         for chunk in chunks:
@@ -155,11 +163,14 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
             todo = [t for t in todo if t not in in_flight]  # an earlier chunk brings it into the cache first
             in_flight.update(todo)
             job = pool.apply_async(_score_in_worker, ((todo, explain, reveal, encoded),)) if todo else None
-            pending.append((chunk, texts, found, todo, job))
-            if len(pending) >= window:
-                finish(pending.pop(0))
-        for item in pending:
-            finish(item)
+            size = sum(map(len, texts))
+            pending.append((chunk, texts, found, todo, job, size))
+            held += size
+            sent += len(todo)
+            while held > READ_AHEAD_CHARS or sent > cache.size // 2:
+                finish()
+        while pending:
+            finish()
     return summary
 
 

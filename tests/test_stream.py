@@ -57,6 +57,14 @@ def test_two_workers_write_what_one_process_writes(scorer, rows, model_dir):
     assert two == one and summary.rejected == len(rejected) == sum(isinstance(r, Rejected) for r in rows)
 
 
+def test_two_workers_reading_ahead_keep_every_repeat_in_a_small_cache(scorer, rows, model_dir):
+    """The parent reads on while workers score; what it holds for repeats must not leave the cache first."""
+    one, _, _ = run(rows, scorer, chunk_size=40)
+    cache = ResultCache(size=50)
+    two, _, _ = run(rows, scorer, workers=2, chunk_size=40, model_dir=model_dir, cache=cache)
+    assert two == one and len(cache._items) <= cache.size == 120
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_encoded_results_give_the_bytes_the_records_give(scorer, fmt):
     texts = written_examples()["text"].sample(40, random_state=5).tolist()
