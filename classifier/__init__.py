@@ -4,9 +4,9 @@ Scoring imports neither scikit-learn nor skops; `RiskFeatures` (the training-tim
 first used.
 """
 from .artifact import ModelError, default_model_dir, load_model, save_model
+from .categories import CATEGORIES, POSITIVE, risk_band
 from .flags import FLAG_NAMES, find_flags
 from .normalize import Normalized, normalize, normalize_text
-from .result import CATEGORIES, POSITIVE, Flag, Reason, Result, risk_band
 from .scorer import Scorer
 
 __all__ = [
@@ -17,6 +17,12 @@ __all__ = [
 
 
 def __getattr__(name: str):
+    """The result types (pydantic, imported on first use: a batch run builds plain records) and RiskFeatures
+    (scikit-learn)."""
+    if name in ("Flag", "Reason", "Result"):
+        from . import result
+
+        return getattr(result, name)
     if name == "RiskFeatures":
         from .features import RiskFeatures
 

@@ -17,14 +17,16 @@ import math
 import re
 import unicodedata
 from bisect import bisect_right
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from .compiled import WORD_TOKEN
 from .flags import FlagHit, find_flags
 from .normalize import Normalized
-from .result import Flag, Reason
+
+if TYPE_CHECKING:
+    from .result import Flag, Reason
 
 _WORD = re.compile(r"[^\s.,!?;:()«»\"“”]+")
 _NON_SPACE = re.compile(r"\S+")
@@ -98,20 +100,26 @@ def _phrases(text: str, units: Units, sign: float, top: int) -> list[dict]:
     return [{"text": text[a:b], "start": a, "end": b, "weight": round(sign * w, 4)} for a, b, w in phrases[:top]]
 
 
-def _as(model, dumped: list[dict], as_dicts: bool) -> list:
-    """The items as `model` objects, or as the dicts their model_dump() gives (same keys, same order): a record
-    stream builds no object per reason (model_construct and model_dump took ~15 µs each)."""
-    return dumped if as_dicts else [model.model_construct(**d) for d in dumped]
+def _as(kind: str, dumped: list[dict], as_dicts: bool) -> list:
+    """The items as objects of the result type named kind, or as the dicts their model_dump() gives (same keys,
+    same order): a record stream builds no object per reason (model_construct and model_dump took ~15 µs
+    each) and imports no pydantic."""
+    if as_dicts:
+        return dumped
+    from . import result
+
+    model = getattr(result, kind)
+    return [model.model_construct(**d) for d in dumped]
 
 
 def raising(text: str, units: Units | list[Unit], top: int = TOP, as_dicts: bool = False) -> list[Reason]:
     """The phrases that raised the score most, strongest first (adjacent raising words form one phrase)."""
-    return _as(Reason, _phrases(text, units if isinstance(units, Units) else Units.of(units), 1.0, top), as_dicts)
+    return _as("Reason", _phrases(text, units if isinstance(units, Units) else Units.of(units), 1.0, top), as_dicts)
 
 
 def lowering(text: str, units: Units | list[Unit], top: int = TOP, as_dicts: bool = False) -> list[Reason]:
     """The phrases that lowered the score most, strongest first; their weights are negative."""
-    return _as(Reason, _phrases(text, units if isinstance(units, Units) else Units.of(units), -1.0, top), as_dicts)
+    return _as("Reason", _phrases(text, units if isinstance(units, Units) else Units.of(units), -1.0, top), as_dicts)
 
 
 def raw_tokens(text: str) -> list[tuple[int, int]]:
@@ -192,4 +200,4 @@ def flags_for(normalized, disguised: bool | None = None, as_dicts: bool = False,
             if seen.lower() != m.group(0) and len(m.group(0)) > 1 and any(c.isalpha() for c in m.group(0)):
                 out.append({"name": "obfuscation", "text": seen, "start": start, "end": end})
                 break
-    return _as(Flag, out, as_dicts)
+    return _as("Flag", out, as_dicts)

@@ -22,13 +22,16 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import base58
 import bech32
 
 from .confusables import LEET_TO_CYRILLIC, LOOKALIKE_TO_CYRILLIC
-from .result import Indicator
+
+if TYPE_CHECKING:
+    from .result import Indicator
 
 KINDS: tuple[str, ...] = ("telegram", "telegram_bot", "telegram_invite", "phone", "card", "iban", "btc", "eth",
                           "tron", "ton", "url", "email", "whatsapp", "vk")
@@ -666,4 +669,8 @@ def _find(text: str, want: frozenset[str], reveal: bool, as_dicts: bool) -> list
             value, normalized = mask_card(value), mask_card(normalized)
         out.append({"kind": h.kind, "value": value, "normalized": normalized, "start": a, "end": b})
     out.sort(key=lambda i: i["start"])
-    return out if as_dicts else [Indicator.model_construct(**i) for i in out]
+    if as_dicts:
+        return out
+    from .result import Indicator
+
+    return [Indicator.model_construct(**i) for i in out]

@@ -1,13 +1,11 @@
 """The one result type that the library, the CLI and the HTTP API all return."""
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
-CATEGORIES: tuple[str, ...] = ("drug_courier", "scam_recruitment", "legit_job", "not_recruitment")
-POSITIVE: frozenset[str] = frozenset({"drug_courier", "scam_recruitment"})
-Risk = Literal["low", "medium", "high"]
+from .categories import CATEGORIES, POSITIVE, Risk, risk_band
+
+__all__ = ["CATEGORIES", "POSITIVE", "Flag", "Indicator", "Reason", "Result", "Risk", "risk_band"]
 
 
 class _Model(BaseModel):
@@ -62,8 +60,3 @@ class Result(_Model):
     flags: list[Flag] = []
     indicators: list[Indicator] = []
     model_version: str
-
-
-def risk_band(score: float, medium: float, high: float) -> Risk:
-    """'high' at or above `high`, 'medium' at or above `medium`, else 'low'."""
-    return "high" if score >= high else "medium" if score >= medium else "low"

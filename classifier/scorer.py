@@ -11,7 +11,7 @@ import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
@@ -19,7 +19,10 @@ from .artifact import ModelError, default_model_dir, load_compiled, load_model
 from .compiled import CompiledModel, softmax
 from .explain import flags_for, lowering, raising
 from .indicators import find_indicators_in
-from .result import CATEGORIES, POSITIVE, Result
+from .categories import CATEGORIES, POSITIVE
+
+if TYPE_CHECKING:
+    from .result import Result
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _POSITIVE = np.array([c in POSITIVE for c in CATEGORIES])  # the positive columns, in CATEGORIES order
@@ -154,6 +157,8 @@ class Scorer:
         """One Result per text, in order. explain: True (or "all") gives every text its reasons, lowering
         phrases and flags; "flagged" only texts at or above the medium band; False none. Indicators always
         (card numbers masked unless reveal)."""
+        from .result import Result
+
         return [Result.model_construct(**r) for r in self._scored(texts, ids, explain, reveal, as_dicts=False)]
 
     def records(self, texts: Sequence[str], ids: Iterable | None = None, explain: bool | str = False,

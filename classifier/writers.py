@@ -23,7 +23,7 @@ from typing import BinaryIO
 import orjson
 
 from .batch import InputError, Row
-from .result import CATEGORIES, Result
+from .categories import CATEGORIES
 
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 _OUT_EXTENSIONS = {"jsonl": "jsonl", "ndjson": "jsonl", "json": "jsonl", "csv": "csv", "parquet": "parquet",
@@ -137,6 +137,8 @@ def _is_numbers(value) -> bool:
 
 def _template_result() -> dict:
     """The fields of a result, for a table with no rows."""
+    from .result import Result
+
     return Result.model_construct(score=0.0, risk="low", category="", probabilities=dict.fromkeys(CATEGORIES, 0.0),
                                   model_version="").model_dump()
 
