@@ -67,7 +67,7 @@ def test_every_nonblank_line_is_a_row_or_a_rejection(tmp_path, lines):
 
 def test_tabular_output_survives_mixed_ids_late_columns_and_no_rows(tmp_path, model_dir):
     import pyarrow.parquet as pq
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from api.cli import app
 

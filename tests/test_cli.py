@@ -1,7 +1,7 @@
-"""The `adrisk` command, driven through typer's test runner."""
+"""The `adrisk` command, driven through click's test runner."""
 import json
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from api.cli import app
 

@@ -27,7 +27,7 @@ def test_dask_local_cluster_two_workers(model_dir):
 
 def test_cli_dask_engine_scores_a_glob_into_parquet(tmp_path, model_dir):
     pytest.importorskip("distributed")
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from api.cli import app
 

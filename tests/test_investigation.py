@@ -2,7 +2,7 @@
 import json
 
 import pandas as pd
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from api.cli import app
 

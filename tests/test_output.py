@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from api.cli import app
 from classifier.batch import InputError, Row
