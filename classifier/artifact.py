@@ -112,7 +112,7 @@ def load_compiled(model_dir: Path | None = None):
         pipeline, card = load_model(model_dir)
         return CompiledModel.from_pipeline(pipeline), card
     try:
-        data = path.read_bytes()
+        data = _read_into_bytearray(path)  # the arrays are views of it: writable, as arrays read by numpy are
     except OSError:
         raise ModelError(f"no {COMPILED_FILE} in {model_dir}: run `make train` (or `adrisk train`) again") from None
     if hashlib.sha256(data).hexdigest() != card["compiled_sha256"]:
@@ -121,6 +121,14 @@ def load_compiled(model_dir: Path | None = None):
         return CompiledModel.from_bytes(data), card
     except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
         raise ModelError(f"refusing {path}: {e}") from None
+
+
+def _read_into_bytearray(path: Path) -> bytearray:
+    with open(path, "rb") as f:
+        data = bytearray(os.fstat(f.fileno()).st_size)
+        if f.readinto(data) != len(data) or f.read(1):
+            raise OSError(f"{path} changed while it was read")
+    return data
 
 
 def load_card(model_dir: Path) -> dict:

@@ -5,10 +5,8 @@ weights and the coefficients. `CompiledModel.predict_proba` matches `Pipeline.pr
 """
 from __future__ import annotations
 
-import io
 import math
 import re
-import zipfile
 from collections import Counter
 from typing import Iterable
 
@@ -16,6 +14,7 @@ import numpy as np
 
 from .dense import dense_features
 from .normalize import normalize_with_stats
+from .npz import read_npz, write_npz
 
 WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 
@@ -94,8 +93,8 @@ class CompiledModel:
                     "coef": clf.coef_, "intercept": clf.intercept_, "classes": _join(str(c) for c in clf.classes_)})
 
     def to_bytes(self) -> bytes:
-        """The model as an .npz archive of plain arrays, byte for byte the same for the same model, with the
-        batch path's tables built from it."""
+        """The model as an .npz archive of plain arrays (see npz), byte for byte the same for the same model,
+        with the batch path's tables built from it."""
         arrays = {"word_terms": _join(self.word_terms), "char_terms": _join(self.char_terms),
                   "word_n": np.asarray(self.word_n), "char_n": np.asarray(self.char_n),
                   "sublinear": np.asarray(self.sublinear), "dense_weight": np.asarray(self.dense_weight),
@@ -104,20 +103,13 @@ class CompiledModel:
         from .tokens import vocabulary_tables
 
         arrays |= {f"table_{k}": v for k, v in vocabulary_tables(self).items()}
-        out = io.BytesIO()  # stored, not deflated: inflating the tables took about as long as building them
-        with zipfile.ZipFile(out, "w") as archive:
-            for name in sorted(arrays):
-                buffer = io.BytesIO()
-                np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]), allow_pickle=False)
-                archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue(),
-                                 compress_type=zipfile.ZIP_STORED)
-        return out.getvalue()
+        return write_npz(arrays)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "CompiledModel":
-        """Read to_bytes() output; arrays only (no pickle), so a file cannot run code."""
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            return cls({name: archive[name] for name in archive.files})
+    def from_bytes(cls, data: bytes | bytearray) -> "CompiledModel":
+        """Read to_bytes() output; arrays only (no pickle), so a file cannot run code. The arrays are views of
+        data where they can be (see npz)."""
+        return cls(read_npz(data))
 
     @property
     def word_terms(self) -> list[str]:
