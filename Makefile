@@ -34,10 +34,14 @@ endef
 
 .PHONY: install bytecode train run test test-deps bench-deps evaluate bench robustness loadtest clean
 
+# editable_mode=compat: the project folder on sys.path from a .pth line, where setuptools' default import hook
+# cost every Python start 10 ms (each `adrisk score` and each test subprocess); setuptools calls the mode
+# transitional, so where it is gone the default install follows
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat 2>/dev/null \
+	  || $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 # a failed build (no C compiler) is a warning: the loops then compile through numba at first use
