@@ -135,7 +135,6 @@ STEMS: dict[str, tuple[str, ...]] = {
     "secrecy": ("аноним", "конфиденциальн", "собеседован", "документов", "паспорта", "задавай", "questions",
                 "жасырын", "құпия", "сұрақ"),
 }
-_COMPILED = {name: re.compile(p) for name, p in PATTERNS.items()}
 FLAG_NAMES: tuple[str, ...] = (*PATTERNS, "obfuscation")
 
 
@@ -148,10 +147,17 @@ class FlagHit:
     end: int
 
 
+@lru_cache(maxsize=1)
+def compiled() -> dict[str, re.Pattern]:
+    """Each indicator's pattern, compiled on first use: a run without reasons or flag features never searches
+    them (compiling these and the anchors was 10 ms of every start)."""
+    return {name: re.compile(p) for name, p in PATTERNS.items()}
+
+
 def find_flags(text: str) -> list[FlagHit]:
     """First hit of every indicator in normalized text, in FLAG_NAMES order."""
     hits = []
-    for name, pattern in _COMPILED.items():
+    for name, pattern in compiled().items():
         _add(hits, name, _search(name, pattern, text), 0)
     return hits
 
@@ -183,7 +189,7 @@ def first_hits(text: str, words: list[str], begins: list[int], bits: np.ndarray)
     if len(words) > 1:
         anchors |= int(np.bitwise_or.reduce(bits[:-1, 2] & bits[1:, 3]))
     hits: list[FlagHit] = []
-    for k, (name, pattern) in enumerate(_COMPILED.items()):
+    for k, (name, pattern) in enumerate(compiled().items()):
         if any(anchors & mask == mask for mask in ANCHOR_MASKS[k]):  # a match may span words
             _add(hits, name, _search(name, pattern, text), 0)
         elif hits_in >> k & 1:
@@ -194,7 +200,8 @@ def first_hits(text: str, words: list[str], begins: list[int], bits: np.ndarray)
 
 def flag_vector(text: str, names=PATTERNS) -> list[float]:
     """1.0 for each named indicator present in text, in the order given (default: every one, PATTERNS order)."""
-    return [1.0 if _COMPILED[n].search(text) else 0.0 for n in names]
+    patterns = compiled()
+    return [1.0 if patterns[n].search(text) else 0.0 for n in names]
 
 
 _TERMS: list[Anchor] = sorted({a for options in ANCHORS.values() for combo in options for a in combo}, key=str)
@@ -203,9 +210,15 @@ if len(_TERMS) > 62:
     raise ValueError(f"{len(_TERMS)} anchor terms: the token table's int64 masks hold 62")
 ANCHOR_MASKS: tuple[tuple[int, ...], ...] = tuple(
     tuple(sum(1 << _TERMS.index(a) for a in combo) for combo in ANCHORS[name]) for name in PATTERNS)
-_INSIDE = [(1 << i, re.compile(a if isinstance(a, str) else f"(?:{a[0]}) (?:{a[1]})")) for i, a in enumerate(_TERMS)]
-_ENDS = [(1 << i, re.compile(f"(?:{a[0]})$")) for i, a in enumerate(_TERMS) if isinstance(a, tuple)]
-_STARTS = [(1 << i, re.compile(f"(?:{a[1]})")) for i, a in enumerate(_TERMS) if isinstance(a, tuple)]
+
+
+@lru_cache(maxsize=1)
+def _anchors() -> tuple[list, list, list]:
+    """(bit, pattern) of the anchors: inside a token, ending one (a pair's first word), starting one (its
+    second); compiled on first use."""
+    return ([(1 << i, re.compile(a if isinstance(a, str) else f"(?:{a[0]}) (?:{a[1]})")) for i, a in enumerate(_TERMS)],
+            [(1 << i, re.compile(f"(?:{a[0]})$")) for i, a in enumerate(_TERMS) if isinstance(a, tuple)],
+            [(1 << i, re.compile(f"(?:{a[1]})")) for i, a in enumerate(_TERMS) if isinstance(a, tuple)])
 
 
 def _any(patterns) -> re.Pattern:
@@ -219,10 +232,7 @@ def _any(patterns) -> re.Pattern:
 @lru_cache(maxsize=1)
 def _gates() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
     stems = sorted({s for st in STEMS.values() for s in st}, key=len, reverse=True)
-    return (re.compile("|".join(map(re.escape, stems))), *(_any(p for _, p in g) for g in (_INSIDE, _ENDS, _STARTS)))
-
-
-_GATED = tuple((STEMS[name], p) for name, p in _COMPILED.items())
+    return (re.compile("|".join(map(re.escape, stems))), *(_any(p for _, p in g) for g in _anchors()))
 
 
 def token_bits(text: str) -> tuple[int, int, int, int]:
@@ -231,20 +241,23 @@ def token_bits(text: str) -> tuple[int, int, int, int]:
     hits = inside = ends = starts = 0
     stem_gate, inside_gate, ends_gate, starts_gate = _gates()
     if stem_gate.search(text):
-        hits = sum(1 << k for k, (stems, p) in enumerate(_GATED)
-                   if any(stem in text for stem in stems) and p.search(text))
+        hits = sum(1 << k for k, (name, p) in enumerate(compiled().items())
+                   if any(stem in text for stem in STEMS[name]) and p.search(text))
+    inside_terms, end_terms, start_terms = _anchors()
     if inside_gate.search(text):
-        inside = sum(bit for bit, p in _INSIDE if p.search(text))
+        inside = sum(bit for bit, p in inside_terms if p.search(text))
     if ends_gate.search(text):
-        ends = sum(bit for bit, p in _ENDS if p.search(text))
+        ends = sum(bit for bit, p in end_terms if p.search(text))
     if starts_gate.match(text):
-        starts = sum(bit for bit, p in _STARTS if p.match(text))
+        starts = sum(bit for bit, p in start_terms if p.match(text))
     return hits, inside, ends, starts
-
-
-_IN_ORDER = tuple(_COMPILED.values())
 
 
 def pattern(k: int) -> re.Pattern:
     """The compiled pattern of the k-th indicator in PATTERNS order."""
-    return _IN_ORDER[k]
+    return _in_order()[k]
+
+
+@lru_cache(maxsize=1)
+def _in_order() -> tuple[re.Pattern, ...]:
+    return tuple(compiled().values())

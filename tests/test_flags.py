@@ -59,7 +59,7 @@ def test_every_match_holds_one_of_its_patterns_stems():
     import random
 
     from classifier.evasions import perturb
-    from classifier.flags import _COMPILED, STEMS
+    from classifier.flags import STEMS, compiled
     from classifier.normalize import normalize_text
     from training.corpus import written_examples
 
@@ -68,7 +68,7 @@ def test_every_match_holds_one_of_its_patterns_stems():
     texts += [perturb(k, t, str(i)) for i, t in enumerate(rng.sample(texts, 500)) for k in ("latin", "separators")]
     checked = 0
     for text in map(normalize_text, texts):
-        for name, pattern in _COMPILED.items():
+        for name, pattern in compiled().items():
             m = pattern.search(text)
             if m:
                 checked += 1
