@@ -525,16 +525,60 @@ def _word_script(cp, a, b, classes, lower, fancy):
 
 
 @njit(cache=True, nogil=True)
-def quick_tokens(cp, starts, stops, classes, lower, plain, fancy):
+def _mixed_word(cp, a, b, classes, lower, lookalike):
+    """Whether cp[a:b] is one run of Latin and Cyrillic letters, both there, with plain punctuation only
+    before and after it and no character three times in a row ("кoмпaнии", "(Рaбoтa!"); and whether the pass
+    writes its Latin look-alikes in Cyrillic (normalize._word_repair: Cyrillic letters at least as many as the
+    Latin ones, or no Latin letter without a look-alike)."""
+    cyr = 0
+    foreign = 0
+    other = 0
+    state = 0  # 0: before the letters, 1: in them, 2: after them
+    before = np.int64(-1)
+    last = np.int64(-1)
+    for r in range(a, b):
+        c = cp[r]
+        cls = _class(c, classes)
+        if cls == Q_LATIN or cls == Q_CYRILLIC:
+            if state == 2:
+                return False, False
+            state = 1
+            if cls == Q_CYRILLIC:
+                cyr += 1
+            elif lookalike[lower[c]] != 0:
+                foreign += 1
+            else:
+                other += 1
+        elif cls == Q_PUNCT:
+            if state == 1:
+                state = 2
+        else:
+            return False, False
+        low = np.int64(lower[c])
+        if low == last and low == before:
+            return False, False
+        before = last
+        last = low
+    if cyr == 0 or foreign + other == 0:
+        return False, False
+    return True, foreign > 0 and (other == 0 or cyr >= foreign + other)
+
+
+@njit(cache=True, nogil=True)
+def quick_tokens(cp, starts, stops, classes, lower, plain, fancy, lookalike):
     """For each token cp[starts[i]:stops[i]]: its kind (0: needs tokenview, 1: a number, 2: a Cyrillic word,
     3: a Latin word, each one the pass leaves as it is but for case, a dropped dot, a shortened closing run
-    of marks and mathematical letters folded), its letters, its plain letters, its disguised characters (a
-    dropped dot, folded letters) and whether its first or last character is a lone letter; and the tokens as
-    the pass leaves them, each followed by a newline (empty for kind 0), as code points."""
+    of marks and mathematical letters folded; 4: a word of Latin and Cyrillic letters, whose Latin look-alikes
+    the pass may write in Cyrillic, see _mixed_word), its letters, its plain letters, its Cyrillic letters
+    (kind 4), its disguised characters (a dropped dot, folded letters, look-alikes rewritten) and whether its
+    first or last character is a lone letter; and the tokens as the pass leaves them, each followed by a
+    newline (empty for kind 0), as code points. Kind 4's plain and Cyrillic letters are counted before the
+    look-alikes are rewritten (each one rewritten adds one to both)."""
     n = starts.shape[0]
     kind = np.zeros(n, dtype=np.int64)
     letters = np.zeros(n, dtype=np.int64)
     plains = np.zeros(n, dtype=np.int64)
+    cyrs = np.zeros(n, dtype=np.int64)
     disguised = np.zeros(n, dtype=np.int64)
     edge = np.zeros(n, dtype=np.bool_)
     size = 0
@@ -553,8 +597,32 @@ def quick_tokens(cp, starts, stops, classes, lower, plain, fancy):
             b = _repeat_tail(cp, a, b)
             script, dot = _word_script(cp, a, b, classes, lower, fancy)
             k = 2 if script == Q_CYRILLIC else (3 if script == Q_LATIN else 0)
+            if k == 0:
+                mixed, swap = _mixed_word(cp, a, b, classes, lower, lookalike)
+                if mixed:
+                    k = 4
+                    if not _mixed_out(cp, a, b, lower, lookalike, swap, out, m):
+                        k = 0
         kind[i] = k
-        if k != 0:
+        if k == 4:
+            count = 0
+            plain_count = 0
+            cyr = 0
+            swapped = 0
+            for r in range(a, b):
+                c = cp[r]
+                cls = _class(c, classes)
+                if cls == Q_LATIN or cls == Q_CYRILLIC:
+                    count += 1
+                    cyr += cls == Q_CYRILLIC
+                    plain_count += plain[lower[c]]
+                    swapped += out[m] != lower[c]
+                m += 1
+            letters[i] = count
+            plains[i] = plain_count
+            cyrs[i] = cyr
+            disguised[i] = swapped
+        elif k != 0:
             count = 0
             plain_count = 0
             folded = 0
@@ -583,7 +651,20 @@ def quick_tokens(cp, starts, stops, classes, lower, plain, fancy):
                     (last == Q_LATIN or last == Q_CYRILLIC) and not (before == Q_LATIN or before == Q_CYRILLIC))
         out[m] = 10
         m += 1
-    return kind, letters, plains, disguised, edge, out[:m]
+    return kind, letters, plains, cyrs, disguised, edge, out[:m]
+
+
+@njit(cache=True, nogil=True)
+def _mixed_out(cp, a, b, lower, lookalike, swap, out, m):
+    """Write the mixed word cp[a:b] as the pass leaves it into out[m:], its look-alikes in Cyrillic if swap;
+    False if that puts one letter three times in a row (the pass would then shorten the run: tokenview)."""
+    for r in range(a, b):
+        low = lower[cp[r]]
+        c = lookalike[low] if swap and low < 0x80 and lookalike[low] != 0 else low
+        out[m + r - a] = c
+        if r - a >= 2 and out[m + r - a - 1] == c and out[m + r - a - 2] == c:
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)

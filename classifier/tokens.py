@@ -227,17 +227,19 @@ class TokenTable:
         """Rows of new distinct tokens (by index into starts/stops): numbers and words that normalization only
         lower-cases from one compiled pass (kernels.quick_tokens), which takes every shape tokenview's quick path
         does; the others by replaying the pass on the token."""
-        kind, letters, plain, disguised, edge, lowered = kernels.quick_tokens(cp, starts[tokens], stops[tokens],
-                                                                             *self._quick)
+        kind, letters, plain, cyrs, disguised, edge, lowered = kernels.quick_tokens(cp, starts[tokens], stops[tokens],
+                                                                                   *self._quick)
         words = lowered.tobytes().decode("utf-32-le").split("\n")[:-1]  # "" for the tokens of kind 0
         block = np.zeros((len(tokens), RAW_COLUMNS), dtype=np.int32)
         quick = kind > 0
         norm = np.asarray(self._norm_entries(words), dtype=np.int64)
-        cyrillic = np.where(kind == 2, letters, 0)
-        other = np.where(kind == 2, letters, np.where(kind == 3, plain, 0))
+        cyrillic = np.where(kind == 2, letters, np.where(kind == 4, cyrs, 0))
+        other = np.where(kind == 2, letters, np.where(kind >= 3, plain, 0))
+        swapped = np.where(kind == 4, disguised, 0)  # a rewritten look-alike is a Cyrillic and a plain letter after
         block[quick, OK.start] = 1
-        for start in (FIRST.start, SCRIPT.start, SCRIPT.start + 2):  # the token's script and both variants'
-            block[quick, start], block[quick, start + 1] = cyrillic[quick], other[quick]
+        block[quick, FIRST.start], block[quick, FIRST.start + 1] = cyrillic[quick], other[quick]  # the token's script
+        for start in (SCRIPT.start, SCRIPT.start + 2):  # both variants'
+            block[quick, start], block[quick, start + 1] = (cyrillic + swapped)[quick], (other + swapped)[quick]
         for pair, values in ((NORM, norm), (DISGUISED, disguised), (LETTERS, letters), (EDGE, edge)):
             block[quick, pair.start] = block[quick, pair.start + 1] = values[quick]
         for i in np.flatnonzero(~quick).tolist():

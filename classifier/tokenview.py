@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .confusables import LOOKALIKE_TO_CYRILLIC
 from .normalize import (_CHAIN, _CYR_ANY, _INNER_DOT, _INNER_SEP, _LETTER_ANY, _LOOKALIKE_WORD, _MIXED_WORD,
                         _PLAIN_LETTER, _REPEAT_LETTER, _REPEAT_PUNCT, _SPECIAL, Obfuscation, _apply, _char_pass,
                         _special, _word_repair)
@@ -109,10 +110,11 @@ _PLAIN_PUNCT = ("".join(c for c in map(chr, range(0x21, 0x7f)) if not c.isalnum(
                 + "«»№—–…“”‘’₸₽€£¥°")
 
 
-def quick_tables(size: int = 0x2200) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def quick_tables(size: int = 0x2200) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What kernels.quick_tokens needs, for code points below size: each one's class (kernels.Q_*), its lower
-    case, and whether it is a plain letter (for a Latin word's script); and for each mathematical letter from
-    kernels.FANCY_START, the plain lower-case Latin letter the pass folds it to as a disguise (0: none)."""
+    case, and whether it is a plain letter (for a Latin word's script); for each mathematical letter from
+    kernels.FANCY_START, the plain lower-case Latin letter the pass folds it to as a disguise (0: none); and
+    for each ASCII code point, the Cyrillic letter a lower-case Latin look-alike is rewritten to (0: none)."""
     from . import kernels as k
 
     classes = np.zeros(size, dtype=np.int8)
@@ -132,7 +134,11 @@ def quick_tables(size: int = 0x2200) -> tuple[np.ndarray, np.ndarray, np.ndarray
         rep, kind = _special(chr(k.FANCY_START + j))
         if kind == "fancy" and len(rep) == 1 and "a" <= rep <= "z":
             fancy[j] = ord(rep)
-    return classes, lower, plain, fancy
+    lookalike = np.zeros(0x80, dtype=np.uint32)
+    for latin, cyrillic in LOOKALIKE_TO_CYRILLIC.items():
+        if ord(latin) < 0x80:
+            lookalike[ord(latin)] = ord(cyrillic)
+    return classes, lower, plain, fancy, lookalike
 
 
 def _quick_view(token: str) -> TokenView | None:

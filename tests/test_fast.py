@@ -171,7 +171,12 @@ QUICK_EDGES = ['"', '""', "«»", "-", "а-", "-а", "аа-бб-", "12.", "12.."
                "••слово", "•a", "•ок•", "слово•,", "•т", "т•", "•Ok", "•12", "12•", "1•2", "•", "••", "•••", "•.•",
                "(•слово)", "слово·", "•слово•слово", "сло•во", "a•b", "•а•б•в", "аб·вг", "слово••", "•слово...",
                "•аб.вг•", "𝐦𝐚𝐝𝐞", "𝘵𝘰", "𝐏𝐋𝐀𝐓𝐅𝐎𝐑𝐌", "𝐦ade", "𝐜𝐨𝐫𝐞", "𝐤𝐮𝐫𝐲𝐞𝐫,", "𝐤", "𝐤𝐤𝐤", "𝐤k𝐤", "𝐤𝐮𝐫𝐲𝐞𝐫...",
-               "•𝐦𝐚𝐝𝐞", "𝐦𝐚𝐝𝐞курьер", "𝟓𝟎𝟎", "𝛂𝛃", "𝐦.𝐚", "\U0001d455x", "(𝐨𝐤)", "𝐚-𝐛"]
+               "•𝐦𝐚𝐝𝐞", "𝐦𝐚𝐝𝐞курьер", "𝟓𝟎𝟎", "𝛂𝛃", "𝐦.𝐚", "\U0001d455x", "(𝐨𝐤)", "𝐚-𝐛",
+               # Latin and Cyrillic letters in one word: look-alikes rewritten or left, runs, marks around them
+               "кoмпaнии", "(Рaбoтa!", "СRMУправление", "есiрткi", "Eхcel", "kриптo", "nnПервый", "VPNУправление",
+               "АD", "командy", "материалf", "рабoтать.", "вaжeн,", "оoо", "сooб", "ooо", "хx", "xх", "Sкидка",
+               "пpивет...", "«зaклaдки»", "ab-вг", "вг-ab", "a.вг", "вaжeн,,", "Аa", "aА", "д𝐚", "дa•", "•дa", "aд5",
+               "Şerefine", "zzzя", "ўo", "o-o", "сАЛЯМ", "sпb"]
 
 
 def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
@@ -192,11 +197,11 @@ def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
     assert quick > len(tokens) / 2
 
 
-# letters of both scripts (ў is Cyrillic outside the compiled pass's alphabet), mathematical letters, dots,
-# bullets and runs of marks: the shapes where the compiled pass drops a dot, shortens a closing run, keeps a
-# bullet or folds a letter
+# letters of both scripts (ў is Cyrillic outside the compiled pass's alphabet; o, P and i look like Cyrillic
+# letters, s and z do not), mathematical letters, dots, bullets and runs of marks: the shapes where the compiled
+# pass drops a dot, shortens a closing run, keeps a bullet, folds a letter or rewrites a look-alike
 _TOKEN_PIECES = ["а", "б", "аб", "Б", "ә", "ў", "x", "K", ".", ".", "...", "!", "!!!", "-", "(", ")", ",", "5", "•",
-                 "·", "𝐤", "𝐊", "𝘹"]
+                 "·", "𝐤", "𝐊", "𝘹", "o", "о", "P", "s", "z", "i", "і"]
 
 
 @settings(max_examples=600, deadline=None)
