@@ -453,6 +453,9 @@ def _scan(s: str, case_kept: bool, want: frozenset[str] = _ALL) -> list[_Hit]:
 _TME_NEEDS = re.compile(r"/(?:(?<=me/)|(?<=me[ \t]/)|(?<=dog/)|(?<=dog[ \t]/)|(?<=tg:/))", re.I)
 _WHATSAPP_NEEDS = re.compile(r"wa\.me/|whatsapp\.com/", re.I)
 _VK_NEEDS = re.compile(r"vk\.(?:com|ru|me)/", re.I)
+# an e-mail holds an @, "собака" written any way (its letters after the first two, which are common), or "at"
+# in brackets: the family also runs on dotted text, where most posts hold none of them
+_EMAIL_NEEDS = re.compile(rf"@|[бb6][аa@][кk][аa@]|{_OPEN}[ \t]*at", re.I)
 
 
 def _links(s: str, case_kept: bool, spans: _Spans | None = None) -> list[_Hit]:
@@ -487,7 +490,7 @@ def _links(s: str, case_kept: bool, spans: _Spans | None = None) -> list[_Hit]:
 
 def _emails(s: str, spans: _Spans | None = None) -> list[_Hit]:
     hits = []
-    for m in _matches(_EMAIL, s, spans):
+    for m in _matches(_EMAIL, s, spans, _EMAIL_NEEDS):
         if m["dom1"]:
             dom = m["dom1"].lower()
         else:

@@ -165,14 +165,37 @@ LINK_PIECES = ["https://", "http://", "www.", "m.", "api.", "t", "T", "telegram"
                " точка ", "me", "ME", "dog", "/", " /", "\t", " ", "+", "joinchat/", "addlist/", "s/",
                "tg://resolve?domain=", "tg://join?invite=", "kur_job", "Kurier_Bot1", "77012345678", "wa", "wa.me/",
                "WA.ME", "whatsapp.com/", "send?phone=", "chat.", "invite/", "AbCdEfGhIjKlMnOpQrSt", "vk", "vk.com/",
-               "VK.RU", "vk.me/", "id123", "\u212a"]
+               "VK.RU", "vk.me/", "id123", "\u212a", "@", " @ ", "(at)", "[ AT ]", " собака ", "(собака)", "s0bака",
+               "sobaka", "gmail", "mail.ru", ".com", ".kz", " dot ", "ivan.petrov", "-"]
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(LINK_PIECES), max_size=14).map("".join))
-def test_a_link_pattern_runs_wherever_it_could_match(text):
+def test_a_link_or_email_pattern_runs_wherever_it_could_match(text):
     import classifier.indicators as ind
 
-    for pattern, needs in ((ind._TME, ind._TME_NEEDS), (ind._WHATSAPP, ind._WHATSAPP_NEEDS), (ind._VK, ind._VK_NEEDS)):
+    for pattern, needs in ((ind._TME, ind._TME_NEEDS), (ind._WHATSAPP, ind._WHATSAPP_NEEDS), (ind._VK, ind._VK_NEEDS),
+                           (ind._EMAIL, ind._EMAIL_NEEDS)):
         if pattern.search(text):
             assert needs.search(text), (pattern.pattern[:30], text)
+
+
+EMAIL_PARTS = (["", "пиши ", "Mail:", "(", "text\n"], ["ivan.petrov", "kur_job", "a1", "Kurier"],
+               ["@", " @ ", "(at)", "[ AT ]", " собака ", "(собака)", " s0bака ", " sobaka ", "\uff20", " "],
+               ["mail.ru", "gmail.com", "yandex . kz", "site dot com", "сайт.рф", "x(.)org"], ["", ".", " ok", ")"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.tuples(*map(st.sampled_from, EMAIL_PARTS)).map("".join))
+def test_the_email_pattern_runs_wherever_it_could_match(text):
+    import classifier.indicators as ind
+
+    assert not ind._EMAIL.search(text) or ind._EMAIL_NEEDS.search(text), text
+
+
+def test_emails_written_every_way_are_found():
+    import classifier.indicators as ind
+
+    found = [ind._EMAIL.search(f"{local}{at}{host}") is not None
+             for local in EMAIL_PARTS[1] for at in EMAIL_PARTS[2][:-2] for host in EMAIL_PARTS[3][:2]]
+    assert sum(found) > 0.8 * len(found)
