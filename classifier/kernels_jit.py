@@ -565,20 +565,25 @@ def _mixed_word(cp, a, b, classes, lower, lookalike):
 
 
 @njit(cache=True, nogil=True)
-def quick_tokens(cp, starts, stops, classes, lower, plain, fancy, lookalike):
+def quick_tokens(cp, starts, stops, classes, lower, plain, fancy, lookalike, strip):
     """For each token cp[starts[i]:stops[i]]: its kind (0: needs tokenview, 1: a number, 2: a Cyrillic word,
     3: a Latin word, each one the pass leaves as it is but for case, a dropped dot, a shortened closing run
     of marks and mathematical letters folded; 4: a word of Latin and Cyrillic letters, whose Latin look-alikes
     the pass may write in Cyrillic, see _mixed_word), its letters, its plain letters, its Cyrillic letters
-    (kind 4), its disguised characters (a dropped dot, folded letters, look-alikes rewritten) and whether its
-    first or last character is a lone letter; and the tokens as the pass leaves them, each followed by a
+    and look-alikes rewritten (kind 4), its disguised characters (a dropped dot, folded letters, look-alikes
+    rewritten, emoji marks and invisible characters dropped) and whether its first or last character is a
+    lone letter; and the tokens as the pass leaves them, each followed by a
     newline (empty for kind 0), as code points. Kind 4's plain and Cyrillic letters are counted before the
-    look-alikes are rewritten (each one rewritten adds one to both)."""
+    look-alikes are rewritten (each one rewritten adds one to both). Emoji, invisible characters and marks
+    before and after a token's other characters (`strip`: 1 where the pass writes a space, 2 where it drops
+    the character as a disguise, 0 neither, -1 not known) leave the token they surround, each dropped one
+    disguised; a token of nothing else is kind 5, empty."""
     n = starts.shape[0]
     kind = np.zeros(n, dtype=np.int64)
     letters = np.zeros(n, dtype=np.int64)
     plains = np.zeros(n, dtype=np.int64)
     cyrs = np.zeros(n, dtype=np.int64)
+    swaps = np.zeros(n, dtype=np.int64)
     disguised = np.zeros(n, dtype=np.int64)
     edge = np.zeros(n, dtype=np.bool_)
     size = 0
@@ -591,7 +596,16 @@ def quick_tokens(cp, starts, stops, classes, lower, plain, fancy, lookalike):
         b = stops[i]
         k = 0
         dot = -1
-        if _number(cp, a, b, classes):
+        dropped = 0
+        while a < b and _stripped(cp[a], strip) > 0:
+            dropped += _stripped(cp[a], strip) == 2
+            a += 1
+        while b > a and _stripped(cp[b - 1], strip) > 0:
+            dropped += _stripped(cp[b - 1], strip) == 2
+            b -= 1
+        if a == b:
+            k = 5
+        elif _number(cp, a, b, classes):
             k = 1
         else:
             b = _repeat_tail(cp, a, b)
@@ -621,8 +635,9 @@ def quick_tokens(cp, starts, stops, classes, lower, plain, fancy, lookalike):
             letters[i] = count
             plains[i] = plain_count
             cyrs[i] = cyr
+            swaps[i] = swapped
             disguised[i] = swapped
-        elif k != 0:
+        elif k != 0 and k != 5:
             count = 0
             plain_count = 0
             folded = 0
@@ -649,9 +664,15 @@ def quick_tokens(cp, starts, stops, classes, lower, plain, fancy, lookalike):
                 before = _class(_folded(cp[b - 2], fancy), classes) if not single else Q_OTHER
                 edge[i] = ((first == Q_LATIN or first == Q_CYRILLIC) and not (after == Q_LATIN or after == Q_CYRILLIC)) or (
                     (last == Q_LATIN or last == Q_CYRILLIC) and not (before == Q_LATIN or before == Q_CYRILLIC))
+        disguised[i] += dropped
         out[m] = 10
         m += 1
-    return kind, letters, plains, cyrs, disguised, edge, out[:m]
+    return kind, letters, plains, cyrs, swaps, disguised, edge, out[:m]
+
+
+@njit(cache=True, nogil=True)
+def _stripped(c, strip):
+    return strip[c] if c < strip.shape[0] else 0
 
 
 @njit(cache=True, nogil=True)

@@ -15,7 +15,7 @@ import numpy as np
 from . import kernels
 from .compiled import WORD_TOKEN, _join, _split
 from .flags import token_bits
-from .tokenview import quick_tables, replay_view, token_view
+from .tokenview import STRIP_FROM, quick_tables, replay_view, strip_kind, token_view
 
 # columns of a raw token's row; pairs are [plain text, mostly-Cyrillic text]
 OK, FIRST, NORM, DISGUISED, LETTERS, SCRIPT, LEFT, EDGE, EMPTY = (
@@ -155,6 +155,8 @@ class TokenTable:
         self._is_word = np.fromiter(((chr(c).isalnum() or c == 95) for c in range(0x3000)), dtype=np.bool_,
                                     count=0x3000)
         self._quick = quick_tables()
+        self._strip = np.full(0x110000, -1, dtype=np.int8)  # strip_kind of each code point, filled as texts bring them
+        self._strip[:STRIP_FROM] = 0
         self.clear()
 
     @property
@@ -227,24 +229,35 @@ class TokenTable:
         """Rows of new distinct tokens (by index into starts/stops): numbers and words that normalization only
         lower-cases from one compiled pass (kernels.quick_tokens), which takes every shape tokenview's quick path
         does; the others by replaying the pass on the token."""
-        kind, letters, plain, cyrs, disguised, edge, lowered = kernels.quick_tokens(cp, starts[tokens], stops[tokens],
-                                                                                   *self._quick)
+        first, last = starts[tokens], stops[tokens] - 1
+        self._learn_strip(cp[np.concatenate([np.minimum(first + k, last) for k in range(3)]
+                                            + [np.maximum(last - k, first) for k in range(3)])])
+        kind, letters, plain, cyrs, swapped, disguised, edge, lowered = kernels.quick_tokens(
+            cp, first, last + 1, *self._quick, self._strip)
         words = lowered.tobytes().decode("utf-32-le").split("\n")[:-1]  # "" for the tokens of kind 0
         block = np.zeros((len(tokens), RAW_COLUMNS), dtype=np.int32)
         quick = kind > 0
         norm = np.asarray(self._norm_entries(words), dtype=np.int64)
         cyrillic = np.where(kind == 2, letters, np.where(kind == 4, cyrs, 0))
         other = np.where(kind == 2, letters, np.where(kind >= 3, plain, 0))
-        swapped = np.where(kind == 4, disguised, 0)  # a rewritten look-alike is a Cyrillic and a plain letter after
         block[quick, OK.start] = 1
         block[quick, FIRST.start], block[quick, FIRST.start + 1] = cyrillic[quick], other[quick]  # the token's script
         for start in (SCRIPT.start, SCRIPT.start + 2):  # both variants'
+            # a rewritten look-alike is a Cyrillic and a plain letter after
             block[quick, start], block[quick, start + 1] = (cyrillic + swapped)[quick], (other + swapped)[quick]
-        for pair, values in ((NORM, norm), (DISGUISED, disguised), (LETTERS, letters), (EDGE, edge)):
+        for pair, values in ((NORM, norm), (DISGUISED, disguised), (LETTERS, letters), (EDGE, edge),
+                             (EMPTY, kind == 5)):
             block[quick, pair.start] = block[quick, pair.start + 1] = values[quick]
         for i in np.flatnonzero(~quick).tolist():
             block[i] = self._raw_row(joined[starts[tokens[i]]:stops[tokens[i]]], replay_view)  # no quick shape
         return block
+
+    def _learn_strip(self, cps: np.ndarray) -> None:
+        """Fill the strip table for these code points (the first and last three of new tokens): quick_tokens
+        strips emoji and invisible characters only as far as it knows them."""
+        unknown = cps[self._strip[cps] < 0]
+        for c in np.unique(unknown).tolist():
+            self._strip[c] = strip_kind(chr(c))
 
     def tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(text index, row, start, end) of every whitespace-separated token of texts, in order, with start and

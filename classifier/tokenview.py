@@ -141,6 +141,18 @@ def quick_tables(size: int = 0x2200) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return classes, lower, plain, fancy, lookalike
 
 
+STRIP_FROM = 0x530  # code points below it (Latin, Cyrillic and what quick_tables reads) are never stripped
+
+
+def strip_kind(ch: str) -> int:
+    """What the pass does with ch, for kernels.quick_tokens' strip table: 1 writes a space (an emoji), 2 drops
+    it as a disguise (an invisible character or a mark), 0 anything else."""
+    if ord(ch) < STRIP_FROM or not _SPECIAL.match(ch) or ch.isspace():
+        return 0
+    rep, kind = _special(ch)
+    return 1 if (rep, kind) == (" ", "emoji") else 2 if rep == "" and kind in ("invisible", "marks") else 0
+
+
 def _quick_view(token: str) -> TokenView | None:
     """The view of a plain word or number without replaying the pass; None for anything else."""
     if _NUMBER.fullmatch(token):

@@ -176,7 +176,11 @@ QUICK_EDGES = ['"', '""', "«»", "-", "а-", "-а", "аа-бб-", "12.", "12.."
                "кoмпaнии", "(Рaбoтa!", "СRMУправление", "есiрткi", "Eхcel", "kриптo", "nnПервый", "VPNУправление",
                "АD", "командy", "материалf", "рабoтать.", "вaжeн,", "оoо", "сooб", "ooо", "хx", "xх", "Sкидка",
                "пpивет...", "«зaклaдки»", "ab-вг", "вг-ab", "a.вг", "вaжeн,,", "Аa", "aА", "д𝐚", "дa•", "•дa", "aд5",
-               "Şerefine", "zzzя", "ўo", "o-o", "сАЛЯМ", "sпb"]
+               "Şerefine", "zzzя", "ўo", "o-o", "сАЛЯМ", "sпb",
+               # emoji, invisible characters and marks around a token, or alone
+               "🙂", "🤷🏼\u200d♂️", "✔️Excellence", "покрытие✔️", "\u200b\u200bМы", "\u2060MS", "West™", "🙂а🙂", "🙂а🙂б",
+               "слово🙂,", "(🙂)", "🙂100$", "🌟𝐑𝐄𝐆𝐈𝐒𝐓𝐑𝐀𝐓𝐈𝐎𝐍", "⭐️⭐️", "\u200b", "\ufe0f", "🙂кoмпaнии✔️", "да!!!🙂", "🙂...",
+               "\u00adслово", "слово\u0301", "🙂\u0301", "\U000e0067🙂", "👍🏻👍🏻", "❤️‍🔥", "🙂a", "a🙂", "🙂•слово", "Ⓐ"]
 
 
 def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
@@ -199,9 +203,10 @@ def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
 
 # letters of both scripts (ў is Cyrillic outside the compiled pass's alphabet; o, P and i look like Cyrillic
 # letters, s and z do not), mathematical letters, dots, bullets and runs of marks: the shapes where the compiled
-# pass drops a dot, shortens a closing run, keeps a bullet, folds a letter or rewrites a look-alike
+# pass drops a dot, shortens a closing run, keeps a bullet, folds a letter, rewrites a look-alike or strips
+# emoji and invisible characters
 _TOKEN_PIECES = ["а", "б", "аб", "Б", "ә", "ў", "x", "K", ".", ".", "...", "!", "!!!", "-", "(", ")", ",", "5", "•",
-                 "·", "𝐤", "𝐊", "𝘹", "o", "о", "P", "s", "z", "i", "і"]
+                 "·", "𝐤", "𝐊", "𝘹", "o", "о", "P", "s", "z", "i", "і", "🙂", "\ufe0f", "\u200d", "\u200b", "™", "🏼"]
 
 
 @settings(max_examples=600, deadline=None)
