@@ -260,7 +260,7 @@ def test_batch_probabilities_equal_the_scikit_learn_pipeline(scorer, corpus_samp
     assert np.abs(scorer.raw_probabilities(texts) - expected).max() < 1e-6
 
 
-TABLE_PARTS = ("char_order", "word_order", "char_keys", "char_values", "word_keys", "word_values", "unigram_of",
+TABLE_PARTS = ("char_order", "word_order", "char_slots", "word_keys", "word_values", "unigram_of",
                "bigram_keys", "bigram_feats")
 
 
@@ -277,20 +277,27 @@ def test_tables_stored_with_the_model_are_the_ones_built_from_it(scorer):
     assert stored.word_ids == fresh.word_ids and stored.n_words == len(fresh.word_ids)
 
 
-@pytest.mark.parametrize("spoil", ["format", "char_values", "swapped"])
+@pytest.mark.parametrize("spoil", ["format", "char_slots", "swapped", "full"])
 def test_stored_tables_built_another_way_are_built_again(scorer, spoil):
-    from classifier.tokens import TokenTable
+    from classifier.tokens import TokenTable, split_slots
 
     model = copy.copy(scorer.compiled)
     model.tables = dict(scorer.compiled.tables)
     if spoil == "swapped":  # the ids of two n-grams far into the vocabulary exchanged (the check samples it all)
-        values, order = model.tables["char_values"].copy(), model.tables["char_order"]
+        slots, order = model.tables["char_slots"].copy(), model.tables["char_order"]
+        values = split_slots(slots)[1]
         step = len(order) // 64
         a, b = (values == np.flatnonzero(order == 10 * step)[0]), (values == np.flatnonzero(order == 20 * step)[0])
         values[a], values[b] = values[b][0], values[a][0]
-        model.tables["char_values"] = values
+        model.tables["char_slots"] = slots
+    elif spoil == "full":  # no empty slot: a lookup of an absent key would never end
+        model.tables["char_slots"] = model.tables["char_slots"] | np.uint64(1)
+    elif spoil == "char_slots":  # ids a different hash put elsewhere
+        slots = model.tables["char_slots"].copy()
+        split_slots(slots)[1][:] += 1
+        model.tables["char_slots"] = slots
     else:
-        model.tables[spoil] = model.tables[spoil] + 1  # another format, or ids a different hash put elsewhere
+        model.tables[spoil] = model.tables[spoil] + 1  # another format
     table = TokenTable(model)
-    assert table.char_values is not model.tables["char_values"]
-    np.testing.assert_array_equal(table.char_values, scorer.compiled.tables["char_values"])
+    assert table.char_slots is not model.tables["char_slots"]
+    np.testing.assert_array_equal(table.char_slots, scorer.compiled.tables["char_slots"])

@@ -65,7 +65,7 @@ def test_an_argument_of_another_type_is_refused():
     with pytest.raises(TypeError, match="takes 2 arguments"):
         kernels.hash_texts(cp)
     with pytest.raises(TypeError, match="argument 2 is bool"):
-        kernels.char_ngrams(cp, ends, True, 5, np.zeros(16, np.uint64), np.zeros(16, np.int64))
+        kernels.char_ngrams(cp, ends, True, 5, np.zeros(32, np.uint64))
     with pytest.raises(TypeError, match=r"argument 1 is >i8"):  # the other byte order is not the type
         kernels.hash_texts(cp, ends.astype(">i8"))
 
@@ -76,9 +76,9 @@ def test_what_the_common_case_test_lets_past_the_full_check_takes_too():
     expected = kernels.hash_texts(cp, ends)
     # a subclass, a numpy integer: not the common case, but what the loop takes
     assert kernels.hash_texts(cp.view(np.memmap), ends) == expected
-    table = (np.zeros(16, np.uint64), np.zeros(16, np.int64))
-    assert [x.tolist() for x in kernels.char_ngrams(cp, ends, np.int64(2), 5, *table)] == \
-        [x.tolist() for x in kernels.char_ngrams(cp, ends, 2, 5, *table)]
+    table = np.zeros(32, np.uint64)
+    assert [x.tolist() for x in kernels.char_ngrams(cp, ends, np.int64(2), 5, table)] == \
+        [x.tolist() for x in kernels.char_ngrams(cp, ends, 2, 5, table)]
 
 
 def test_a_build_from_other_source_is_not_used(monkeypatch):
