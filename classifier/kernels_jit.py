@@ -580,11 +580,51 @@ def _mixed_word(cp, a, b, classes, lower, lookalike):
 
 
 @njit(cache=True, nogil=True)
+def _script_runs(cp, a, b, classes, lower):
+    """Whether cp[a:b] is runs of letters, each of two or more letters of one script, Latin and Cyrillic both
+    there, joined and surrounded by plain marks but a dot, with no character three times in a row
+    ("IT-отдела.", "Excel;Ответственный"): the pass only lower-cases them (a Latin run of look-alikes stays
+    Latin, as in normalize._word_repair; no run is a lone letter)."""
+    latin = False
+    cyrillic = False
+    script = Q_OTHER  # of the current run
+    run = 0
+    after = False  # a mark after a run (a dot there would join the runs around it)
+    before = np.int64(-1)
+    last = np.int64(-1)
+    for r in range(a, b):
+        c = cp[r]
+        cls = _class(c, classes)
+        if cls == Q_LATIN or cls == Q_CYRILLIC:
+            if run > 0 and cls != script:
+                return False
+            if run == 0 and after and cp[r - 1] == 46:
+                return False
+            script = cls
+            run += 1
+            latin = latin or cls == Q_LATIN
+            cyrillic = cyrillic or cls == Q_CYRILLIC
+        elif cls == Q_PUNCT:
+            if run == 1:
+                return False
+            after = after or run > 0
+            run = 0
+        else:
+            return False
+        low = np.int64(lower[c])
+        if low == last and low == before:
+            return False
+        before = last
+        last = low
+    return run != 1 and latin and cyrillic
+
+
+@njit(cache=True, nogil=True)
 def quick_tokens(cp, starts, stops, classes, lower, plain, fancy, lookalike, strip):
     """For each token cp[starts[i]:stops[i]]: its kind (0: needs tokenview, 1: a number, 2: a Cyrillic word,
     3: a Latin word, each one the pass leaves as it is but for case, a dropped dot, a shortened closing run
     of marks and mathematical letters folded; 4: a word of Latin and Cyrillic letters, whose Latin look-alikes
-    the pass may write in Cyrillic, see _mixed_word), its letters, its plain letters, its Cyrillic letters
+    the pass may write in Cyrillic, see _mixed_word, or runs of each, see _script_runs), its letters, its plain letters, its Cyrillic letters
     and look-alikes rewritten (kind 4), its disguised characters (a dropped dot, folded letters, look-alikes
     rewritten, emoji marks and invisible characters dropped) and whether its first or last character is a
     lone letter; and the tokens as the pass leaves them, each followed by a
@@ -632,6 +672,9 @@ def quick_tokens(cp, starts, stops, classes, lower, plain, fancy, lookalike, str
                     k = 4
                     if not _mixed_out(cp, a, b, lower, lookalike, swap, out, m):
                         k = 0
+                elif _script_runs(cp, a, b, classes, lower):
+                    k = 4
+                    _mixed_out(cp, a, b, lower, lookalike, False, out, m)
         kind[i] = k
         if k == 4:
             count = 0

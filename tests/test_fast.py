@@ -180,7 +180,11 @@ QUICK_EDGES = ['"', '""', "«»", "-", "а-", "-а", "аа-бб-", "12.", "12.."
                # emoji, invisible characters and marks around a token, or alone
                "🙂", "🤷🏼\u200d♂️", "✔️Excellence", "покрытие✔️", "\u200b\u200bМы", "\u2060MS", "West™", "🙂а🙂", "🙂а🙂б",
                "слово🙂,", "(🙂)", "🙂100$", "🌟𝐑𝐄𝐆𝐈𝐒𝐓𝐑𝐀𝐓𝐈𝐎𝐍", "⭐️⭐️", "\u200b", "\ufe0f", "🙂кoмпaнии✔️", "да!!!🙂", "🙂...",
-               "\u00adслово", "слово\u0301", "🙂\u0301", "\U000e0067🙂", "👍🏻👍🏻", "❤️‍🔥", "🙂a", "a🙂", "🙂•слово", "Ⓐ"]
+               "\u00adслово", "слово\u0301", "🙂\u0301", "\U000e0067🙂", "👍🏻👍🏻", "❤️‍🔥", "🙂a", "a🙂", "🙂•слово", "Ⓐ",
+               # runs of Latin and of Cyrillic letters joined by marks
+               "IT-отдела.", "Unix-подобных", "SQL-запросов,", "(IT-отдел)", "Zabbix;Выполнение", "отдел-IT", "a-отдел",
+               "it-о", "ab-вг-де", "ab-вг.де", "ab.вг", "вг.ab", "ab--вг", "ab---вг", "ab-вгг-ddd", "ab-вг•", "ok/да",
+               "xx-ххх", "ab-в", "ab-вг-", "«ab»-вг", "IT-оtдел", "ab-12", "ab—вг", "ab'вг"]
 
 
 def test_compiled_quick_rows_equal_the_token_views(scorer, corpus_sample):
