@@ -210,6 +210,44 @@ def test_the_queue_is_worked_by_keyboard_and_the_database_follows(browser, site,
     assert actions == ["verdict", "verdict", "verdict", "retract", "verdict"]
 
 
+# In one tick: a counts refresh is sent, a verdict is stored behind the page's back (a synchronous request), and a
+# second refresh is asked for while the first is still in flight, as when a moderator types faster than the
+# server answers.
+BURST_JS = """
+const done = arguments[arguments.length - 1];
+const sent = [];
+document.body.addEventListener('htmx:beforeRequest', (e) => { if (e.detail.elt.id === 'counts') sent.push(Date.now()); });
+htmx.trigger(document.body, 'verdict-changed');
+const xhr = new XMLHttpRequest();
+xhr.open('POST', 'ui/items/' + arguments[0] + '/verdict', false);
+xhr.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
+xhr.send('verdict=bait');
+htmx.trigger(document.body, 'verdict-changed');
+setTimeout(() => done(sent.length), 3000);
+"""
+
+
+def _counts(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-count="(\w+)">(\d+)<', html))
+
+
+def test_the_counts_follow_the_last_verdict_when_refreshes_overlap(browser, site):
+    from selenium.webdriver.common.by import By
+
+    item = httpx.post(site.url + "/score?queue=true", json={"text": "Работа курьером, 40к в неделю, пиши в лс"},
+                      timeout=30).json()["item_id"]
+    browser.get(site.url + "/")
+    browser.find_element(By.CSS_SELECTOR, "button[data-tab='queue']").click()
+    _wait(browser, lambda d: d.find_elements(By.ID, f"item-{item}") and not {"htmx-added", "htmx-settling"}
+          & set(d.find_element(By.ID, "counts").get_attribute("class").split()))  # htmx has set up its trigger
+    browser.set_script_timeout(30)
+    sent = browser.execute_async_script(BURST_JS, item)
+    truth = _counts(httpx.get(site.url + "/ui/counts", timeout=30).text)
+    shown = _counts(browser.find_element(By.ID, "counts").get_attribute("innerHTML"))
+    assert sent == 2, "the second refresh was never sent"
+    assert shown == truth and truth
+
+
 def test_the_model_card_tab(browser, site, scorer):
     from selenium.webdriver.common.by import By
 

@@ -86,7 +86,7 @@ def ui_retract(request: Request, item_id: ItemId):
 
 @router.get("/ui/counts", response_class=HTMLResponse)
 def ui_counts(request: Request):
-    return _render(request, "_counts.html", counts=_stored(store_of(request).counts))
+    return _render(request, "_count_spans.html", counts=_stored(store_of(request).counts))
 
 
 @router.get("/ui/model", response_class=HTMLResponse)
