@@ -13,6 +13,12 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Optional
 
+# Set before numpy loads. The model's matrix products are a batch's rows by a few dozen columns: BLAS threads only
+# spin after each one, and beside scoring workers or server processes they take a core from them (--workers 2 on
+# 2 cores: 0.93 -> 0.89 s). One thread each, unless the environment already says.
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
+
 import click
 import orjson
 

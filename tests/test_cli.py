@@ -317,3 +317,16 @@ def test_the_installed_command_ends_with_every_row_written_and_the_exit_code(tmp
                              capture_output=True, timeout=300)
     assert written.returncode == 0, written.stderr
     assert len(out.read_text(encoding="utf-8").splitlines()) == 3000
+
+
+def test_the_command_runs_blas_on_one_thread_unless_the_environment_says():
+    import os
+    import subprocess
+    import sys
+
+    probe = "import api.cli, threadpoolctl; print(max(i['num_threads'] for i in threadpoolctl.threadpool_info()))"
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    alone = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    told = subprocess.run([sys.executable, "-c", probe], env={**env, "OPENBLAS_NUM_THREADS": "2"},
+                          capture_output=True, text=True, timeout=60)
+    assert (alone.stdout.strip(), told.stdout.strip()) == ("1", "2"), alone.stderr + told.stderr
