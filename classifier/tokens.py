@@ -270,7 +270,7 @@ class TokenTable:
         """Fill the strip table for these code points (the first and last three of new tokens): quick_tokens
         strips emoji and invisible characters only as far as it knows them."""
         unknown = cps[self._strip[cps] < 0]
-        for c in np.unique(unknown).tolist():
+        for c in set(unknown.tolist()):  # not np.unique: its first call imports numpy.ma (7 ms of each start)
             self._strip[c] = strip_kind(chr(c))
 
     def tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -335,7 +335,7 @@ class TokenTable:
         rows = view[ids]
         todo = rows[:, 0] < 0
         if todo.any():
-            for j in np.unique(ids[todo]).tolist():
+            for j in set(ids[todo].tolist()):
                 view[j] = token_bits(self.norm_text[j])
             rows = view[ids]
         return rows

@@ -57,11 +57,9 @@ class Triggers:
         """T_* bits of each text."""
         cp, ends = _code_points(texts)
         high = cp[cp >= _EAGER]  # a few in a hundred: dashes, quotes, emoji
-        if len(high):
-            new = np.unique(high)
-            new = new[self.classes[new] == -1]
-            if len(new):
-                self._fill(new)
+        new = high[self.classes[high] == -1]
+        if len(new):
+            self._fill(np.asarray(sorted(set(new.tolist())), dtype=cp.dtype))
         return k.indicator_triggers(cp, ends, self.lower, self.classes)
 
     def wanted(self, texts: list[str], one) -> list[frozenset[str]]:
