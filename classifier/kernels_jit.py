@@ -540,6 +540,16 @@ def _word_script(cp, a, b, classes, lower, fancy):
 
 
 @njit(cache=True, nogil=True)
+def _thrice(cp, a, b, lower):
+    """Whether one character, lower-cased, comes three times in a row in cp[a:b] (the pass shortens such runs)."""
+    for r in range(a + 2, b):
+        low = lower[cp[r]]
+        if low == lower[cp[r - 1]] and low == lower[cp[r - 2]]:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
 def _mixed_word(cp, a, b, classes, lower, lookalike):
     """Whether cp[a:b] is one run of Latin and Cyrillic letters, both there, with plain punctuation only
     before and after it and no character three times in a row ("кoмпaнии", "(Рaбoтa!"); and whether the pass
@@ -549,8 +559,6 @@ def _mixed_word(cp, a, b, classes, lower, lookalike):
     foreign = 0
     other = 0
     state = 0  # 0: before the letters, 1: in them, 2: after them
-    before = np.int64(-1)
-    last = np.int64(-1)
     for r in range(a, b):
         c = cp[r]
         cls = _class(c, classes)
@@ -569,12 +577,7 @@ def _mixed_word(cp, a, b, classes, lower, lookalike):
                 state = 2
         else:
             return False, False
-        low = np.int64(lower[c])
-        if low == last and low == before:
-            return False, False
-        before = last
-        last = low
-    if cyr == 0 or foreign + other == 0:
+    if cyr == 0 or foreign + other == 0 or _thrice(cp, a, b, lower):
         return False, False
     return True, foreign > 0 and (other == 0 or cyr >= foreign + other)
 
@@ -590,8 +593,6 @@ def _script_runs(cp, a, b, classes, lower):
     script = Q_OTHER  # of the current run
     run = 0
     after = False  # a mark after a run (a dot there would join the runs around it)
-    before = np.int64(-1)
-    last = np.int64(-1)
     for r in range(a, b):
         c = cp[r]
         cls = _class(c, classes)
@@ -611,12 +612,7 @@ def _script_runs(cp, a, b, classes, lower):
             run = 0
         else:
             return False
-        low = np.int64(lower[c])
-        if low == last and low == before:
-            return False
-        before = last
-        last = low
-    return run != 1 and latin and cyrillic
+    return run != 1 and latin and cyrillic and not _thrice(cp, a, b, lower)
 
 
 @njit(cache=True, nogil=True)
