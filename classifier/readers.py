@@ -57,8 +57,10 @@ def _parse_line(raw: bytes, encoding: str):
         return _UNREAD
     try:
         return json.loads(line)  # NaN, lone surrogates and big integers: what orjson refuses or rounds
+    except json.JSONDecodeError as e:  # its msg is written to be followed by where: "Invalid control character at"
+        return (f"malformed JSON ({e.msg.removesuffix(' at')} at column {e.colno})",)
     except ValueError as e:
-        return (f"malformed JSON ({e.msg})",)
+        return (f"malformed JSON ({e})",)
 
 
 def read_jsonl(source: Source, text_field: str, id_field: str, encoding: str = "utf-8") -> Iterator[Row | Rejected]:
@@ -124,7 +126,8 @@ def read_json_array(source: Source, text_field: str, id_field: str, encoding: st
             yield _record(obj, n, text_field, id_field, "", "element")
     except (ijson.JSONError, UnicodeDecodeError) as e:
         where = f"after element {n}" if n >= 0 else "before its first element"
-        raise InputError(f"{source.name}: malformed JSON array {where}; the rest cannot be read ({e})") from None
+        first = str(e).strip().splitlines()[:1] or [type(e).__name__]  # ijson goes on with lines of context
+        raise InputError(f"{source.name}: malformed JSON array {where}; the rest cannot be read ({first[0]})") from None
 
 
 class _Utf8:

@@ -106,8 +106,19 @@ def test_json_array_elements_are_numbered_from_0(tmp_path):
 def test_a_broken_json_array_stops_with_where(tmp_path):
     src = tmp_path / "broken.json"
     src.write_text('[{"text": "раз"}, {"text": "два"}, {"text": ', encoding="utf-8")
-    with pytest.raises(InputError, match="after element 1"):
+    with pytest.raises(InputError, match="after element 1") as e:
         rows_of(src)
+    assert "\n" not in str(e.value) and str(e.value).endswith("(parse error: premature EOF)")
+
+
+def test_a_malformed_line_says_what_and_at_which_column(tmp_path):
+    src = tmp_path / "ads.jsonl"
+    src.write_text('{"id": 1, "text": "a\tb"}\n{"id": 2, "text": "ok",}\n{"id": 3, "text": "ok"}\n', encoding="utf-8")
+    got = rows_of(src)
+    assert [(r.line, r.reason) for r in got if isinstance(r, Rejected)] == [
+        (1, "malformed JSON (Invalid control character at column 21)"),
+        (2, "malformed JSON (Expecting property name enclosed in double quotes at column 24)")]
+    assert [r.id for r in got if isinstance(r, Row)] == [3]
 
 
 def test_a_json_file_of_json_lines_is_sniffed(tmp_path):
