@@ -17,6 +17,9 @@ from .batch import InputError, Rejected, Row
 from .sources import HEAD_BYTES, Source, sniff_delimiter
 
 csv.field_size_limit(sys.maxsize)
+# written after a delimited file's last line: csv reads a quote left open to the end of the file as one field,
+# so a row of it is one left open, not the end of a field that spans lines (private-use characters)
+_END = "\ue000adrisk: end of file\ue000"
 _BIG = 2.0 ** 63  # orjson reads integers beyond 64 bits as floats: such rows are read again by the json module
 _loads = orjson.loads
 _UNREAD = object()
@@ -180,6 +183,10 @@ class CsvInput:
             self.header = []
         except csv.Error as e:
             raise InputError(f"{source.name}: the header cannot be read ({e})") from None
+        if self.header and _END in self.header[-1]:
+            raise InputError(f"{source.name}: the header opens a quote that is never closed")
+        if self.header == [_END]:
+            self.header = []
         if text_field not in self.header:
             hint = f" (read with delimiter {self.delimiter!r}; give --delimiter)" if len(self.header) == 1 else ""
             raise InputError(f"{source.name}: no column {text_field!r} (columns: {', '.join(self.header)}){hint}")
@@ -202,6 +209,7 @@ class CsvInput:
                 self.bad.append(Rejected(i, _undecodable(self.encoding), raw.decode("utf-8", "replace")))
                 line = ""
             yield line + "\n"
+        yield _END + "\n"
 
     def __iter__(self) -> Iterator[Row | Rejected]:
         header, text_field, id_field = self.header, self.text_field, self.id_field
@@ -225,6 +233,11 @@ class CsvInput:
                 continue
             end = reader.line_num
             yield from self._flush()
+            if cells and _END in cells[-1]:
+                if cells != [_END]:
+                    yield Rejected(start + offset, f"a quote opened on this line is never closed: lines {start + offset}"
+                                   f"–{end - 1 + offset}, to the end of the file, were read as one row")
+                break
             if not cells or _blank(cells):
                 continue
             line = start + offset

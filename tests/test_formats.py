@@ -203,3 +203,13 @@ def test_json_in_another_encoding_when_told(tmp_path):
     array = tmp_path / "cp.json"
     array.write_bytes(json.dumps([{"id": 1, "text": BAIT}], ensure_ascii=False).encode("cp1251"))
     assert [r.text for r in rows_of(array, encoding="cp1251")] == [BAIT]
+
+
+def test_a_quote_left_open_to_the_end_of_a_csv_is_reported_with_the_lines_it_took(tmp_path):
+    src = tmp_path / "ads.csv"
+    src.write_text('id,text\n1,"Бухгалтер,\nоклад 300 000"\n2,"нет кавычки\n3,ещё строка\n4,и ещё\n', encoding="utf-8")
+    got = rows_of(src)
+    assert [(r.line, r.id, r.text) for r in got if isinstance(r, Row)] == [(2, "1", "Бухгалтер,\nоклад 300 000")]
+    assert [(r.line, r.reason) for r in got if isinstance(r, Rejected)] == [
+        (4, "a quote opened on this line is never closed: lines 4–6, to the end of the file, were read as one row")]
+
