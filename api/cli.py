@@ -36,6 +36,10 @@ def app():
     """Score job ads and messages for drug-courier and scam recruitment bait."""
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _fail(message: str, code: int = 2):
     click.echo(f"adrisk: {message}", err=True)
     raise click.exceptions.Exit(code)
@@ -92,7 +96,8 @@ bands_and_reveal = _options(
 
 @app.command()
 @click.option("--data", "-d", type=PATH, multiple=True, show_default=False,
-              help="Labelled CSV/JSONL (text, label); repeatable.")
+              help="Labelled CSV/JSONL (text, label: drug_courier, scam_recruitment, legit_job, not_recruitment, "
+                   "or 1/0 for scam/not); repeatable.")
 @click.option("--out", "-o", type=PATH, help="Model folder to write (default: models/).")
 @click.option("--dev", type=PATH, help="Labelled real data to report on in the card.")
 @click.option("--only-data", is_flag=True, show_default=False, help="Train on --data alone, without the project corpus.")
@@ -144,7 +149,7 @@ def _train_from_feedback(url, data, out, model, dev, only_data, folds, tune) -> 
     except (DataError, ModelError, ValueError) as e:
         _fail(str(e))
     used = card["feedback"]["verdicts_used"]
-    click.echo(f"model {card['version']} ({used} verdicts, {card['feedback']['mode'].replace('_', ' ')}) written to "
+    click.echo(f"model {card['version']} ({_count(used, 'verdict')}, {card['feedback']['mode'].replace('_', ' ')}) written to "
                f"{out} in {card['train_seconds']} s; serve it with ADRISK_MODEL={out} (or POST /admin/reload)", err=True)
 
 
@@ -446,7 +451,7 @@ def campaigns(input, output, model, fmt, out_fmt, text_field, time_field, thresh
                    "score_max", "risky", "first_id", "last_id", "first_seen", "last_seen"]
         _write_table(records, columns, output, out_format)
     click.echo(f"adrisk: rows read {summary.read}, scored {summary.scored}, rejected {summary.rejected}; "
-               f"{len(records)} campaigns of {min_size}+ texts (threshold {threshold})", err=True)
+               f"{_count(len(records), 'campaign')} of {min_size}+ texts (threshold {threshold})", err=True)
     if summary.rejected:
         raise click.exceptions.Exit(1)
 

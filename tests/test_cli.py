@@ -330,3 +330,9 @@ def test_the_command_runs_blas_on_one_thread_unless_the_environment_says():
     told = subprocess.run([sys.executable, "-c", probe], env={**env, "OPENBLAS_NUM_THREADS": "2"},
                           capture_output=True, text=True, timeout=60)
     assert (alone.stdout.strip(), told.stdout.strip()) == ("1", "2"), alone.stderr + told.stderr
+
+
+def test_counts_in_messages_agree_with_their_number():
+    from api.cli import _count
+
+    assert [_count(n, "campaign") for n in (0, 1, 2)] == ["0 campaigns", "1 campaign", "2 campaigns"]
