@@ -248,8 +248,11 @@ def _score_on_dask(pattern, output, fmt, text_field, model, scheduler, workers) 
         given = "jsonl" if given == "json" else given  # the dask engine reads JSON lines
         rows = score_files_on_dask(pattern, output, given, text_field, str(model) if model else None, scheduler,
                                    workers)
-    except (InputError, ValueError, FileExistsError, FileNotFoundError, OSError) as e:
+    except (InputError, FileExistsError, FileNotFoundError, OSError) as e:
         _fail(str(e))
+    except ValueError as e:  # pandas' readers stop at the first bad row and do not say its line
+        _fail(f"{e}\nthe dask engine reads with pandas, which stops at a malformed row; the local engine "
+              "(without --engine dask) reports each bad row by its line and scores the rest")
     click.echo(f"adrisk: rows scored {rows}, written to {output}", err=True)
 
 

@@ -45,3 +45,17 @@ def test_cli_dask_engine_scores_a_glob_into_parquet(tmp_path, model_dir):
     again = CliRunner().invoke(app, ["score", str(tmp_path / "part*.csv"), "--engine", "dask", "-o", str(out),
                                      "--column", "body", "--model", str(model_dir)])
     assert again.exit_code == 2 and "exists" in again.stderr  # never written over
+
+
+def test_cli_dask_engine_stops_at_a_malformed_row_and_points_to_the_local_engine(tmp_path, model_dir):
+    pytest.importorskip("distributed")
+    from click.testing import CliRunner
+
+    from api.cli import app
+
+    (tmp_path / "a.jsonl").write_text('{"id": 1, "text": "Нужен курьер"}\n{"id": 2, "text": \n', encoding="utf-8")
+    out = tmp_path / "scored"
+    res = CliRunner().invoke(app, ["score", str(tmp_path / "*.jsonl"), "--engine", "dask", "-o", str(out),
+                                   "--workers", "1", "--model", str(model_dir)])
+    assert res.exit_code == 2 and "reports each bad row by its line" in res.stderr
+    assert not out.exists()

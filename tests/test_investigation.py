@@ -110,3 +110,38 @@ def test_api_indicators_route_and_results(client):
     assert client.post("/indicators", json={"text": 5}).status_code == 422
     lone = client.post("/indicators", content='{"text": "@fast_job \\ud800"}', headers={"content-type": "application/json"})
     assert lone.status_code == 200 and lone.json()["indicators"][0]["normalized"] == "fast_job"
+
+
+SCORES = ("max_score", "score_min", "score_max")  # the model's; the rest of the session is the commands' own
+
+
+def _readme_session() -> list[str]:
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("$ .venv/bin/adrisk indicators tests/data/messages.jsonl")
+    return readme[start:readme.index("```", start)].splitlines()
+
+
+def test_the_readme_session_is_what_the_commands_print(tmp_path, model_dir):
+    import csv
+    import io
+    from pathlib import Path
+
+    messages = Path(__file__).parent / "data" / "messages.jsonl"
+    shown = _readme_session()
+    out = tmp_path / "indicators.csv"
+    found = run("indicators", messages, "--time-field", "date", "-o", out, "--model", model_dir)
+    campaigns = run("campaigns", messages, "--time-field", "date", "--model", model_dir)
+
+    def table(text):
+        return [{k: v for k, v in row.items() if k not in SCORES} for row in csv.DictReader(io.StringIO(text))]
+
+    csv_shown = "\n".join(shown[shown.index("$ cat indicators.csv") + 1: shown.index(
+        next(l for l in shown if l.startswith("$ .venv/bin/adrisk campaigns")))])
+    assert table(out.read_text(encoding="utf-8")) == table(csv_shown)
+    assert found.stderr.splitlines() == shown[1:3]
+    at = shown.index(next(l for l in shown if l.startswith("$ .venv/bin/adrisk campaigns")))
+    records = [{k: v for k, v in json.loads(l).items() if k not in SCORES} for l in campaigns.stdout.splitlines()]
+    assert records == [{k: v for k, v in json.loads(shown[at + 1]).items() if k not in SCORES}]
+    assert campaigns.stderr.splitlines() == shown[at + 2: at + 4]
