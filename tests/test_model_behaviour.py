@@ -65,6 +65,42 @@ def test_crypto_pay_and_dm_raise_the_score(scorer, ad):
     assert logit(min(bait, 1 - 1e-9)) > logit(plain) + 1.0
 
 
+# Short texts, none of them in the corpus (the first test holds that): the score follows the bait cues a short
+# text carries, not the bare words курьер, работа, нужен.
+SHORT_NO_CUE = ["Срочно требуется курьер", "Курьеры нужны", "Ищем курьера в команду", "Нужен водитель-курьер",
+                "Требуются курьеры", "Курьер на полный день", "Жұмыс керек"]
+SHORT_SEEKERS = ["Ищу работу, любую", "Нужна работа срочно", "Кто подскажет работу курьером?", "Need a job asap",
+                 "Студентка, ищу подработку по вечерам"]
+# The corpus holds few short texts, most of them bait, so the model reads a bare "курьер" or "нужна работа" as bait
+# (Курьеры нужны 0.999, Нужна работа срочно 0.923). Written short requests and seekers fixed these but moved the
+# weight of курьер so far that "курьер-закладчик" became a lowering phrase: not shipped yet. strict: these fail
+# until a model gets them right, and then the marks must go.
+KNOWN_SHORT_TEXT_WEAKNESS = pytest.mark.xfail(strict=True, reason="known weakness: short texts without a bait cue")
+SHORT_CUED = ["Курьер, 25к в день, пиши в лс", "Требуются закладчики, оплата сразу", "Курьер без опыта, оплата в USDT",
+              "Работа для смелых, 30к/день, тг", "Нужны кладмены, Караганда, пиши", "Лёгкие деньги, 40к в неделю, лс"]
+
+
+def test_the_short_texts_below_are_not_in_the_corpus():
+    from training.corpus import written_examples
+
+    known = set(written_examples()["text"].str.lower().str.strip())
+    assert not known & {t.lower() for t in SHORT_NO_CUE + SHORT_SEEKERS + SHORT_CUED}
+
+
+@KNOWN_SHORT_TEXT_WEAKNESS
+def test_a_short_request_without_a_bait_cue_is_not_high(scorer):
+    assert [r.risk for r in scorer.score(SHORT_NO_CUE)].count("high") == 0
+
+
+@KNOWN_SHORT_TEXT_WEAKNESS
+def test_a_short_post_by_someone_looking_for_work_is_low(scorer):
+    assert [r.risk for r in scorer.score(SHORT_SEEKERS)] == ["low"] * len(SHORT_SEEKERS)
+
+
+def test_a_short_text_with_bait_cues_is_at_least_medium(scorer):
+    assert "low" not in [r.risk for r in scorer.score(SHORT_CUED)]
+
+
 def test_seed_articles_score_low(scorer):
     seeds = sorted((SHARED / "seeds").glob("*.txt"))
     if not seeds:
