@@ -89,7 +89,9 @@ def small_data_warnings(corpus: pd.DataFrame, custom: bool, cv: dict) -> list[st
     if custom and len(user) < FEW_USER_ROWS:
         per_class = ", ".join(f"{k} {v}" for k, v in user["label"].value_counts().sort_index().items())
         out.append(f"trained on {len(user)} of your rows ({per_class or 'none'}), under {FEW_USER_ROWS}: the risk "
-                   "bands are not calibrated for your data; check cross_validation.user_rows in the card")
+                   "bands are chosen again on this training's cross-validation, which your rows change for the "
+                   "whole corpus (new groups, new folds), and are not calibrated for your data; check "
+                   "cross_validation.user_rows in the card")
     return out
 
 
