@@ -68,3 +68,12 @@ def test_data_card_is_current(corpus):
 
     assert (SEEDS_DIR / "DATA_CARD.md").read_text(encoding="utf-8") == render(corpus), \
         "run: python -m training.datacard > seeds/DATA_CARD.md"
+
+
+def test_the_grouping_named_is_that_of_the_rows_there_are():
+    from training.fit import grouping
+
+    assert grouping(["written", "generated"]) == "project rows by source file (one writer each)"
+    assert grouping(["user", "user"]) == "user rows by near-duplicate group"
+    assert grouping(["written", "user"]) == ("project rows by source file (one writer each), "
+                                             "user rows by near-duplicate group")

@@ -53,7 +53,12 @@ def cv_groups(corpus: pd.DataFrame) -> np.ndarray:
     return groups
 
 
-GROUPING = "project rows by source file (one writer each), user rows by near-duplicate group"
+def grouping(kinds) -> str:
+    """How cv_groups groups these rows, in words (only the kinds of rows there are)."""
+    kinds = set(kinds)
+    parts = (["project rows by source file (one writer each)"] if kinds - {"user"} else []) + \
+        (["user rows by near-duplicate group"] if "user" in kinds else [])
+    return ", ".join(parts)
 
 
 def positive_score(pipeline: Pipeline, texts) -> np.ndarray:
@@ -88,7 +93,7 @@ def cross_validate(corpus: pd.DataFrame, s: Settings, folds: int = 5, n_jobs: in
     metrics = report(np.asarray(labels), oof)
     metrics.update(rows_of_kinds(np.asarray(labels), oof, corpus["kind"].to_numpy()))
     metrics["folds"] = folds
-    metrics["grouping"] = GROUPING
+    metrics["grouping"] = grouping(corpus["kind"])
     metrics["groups"] = int(len(np.unique(groups)))
     return metrics, oof, final
 

@@ -16,7 +16,7 @@ from classifier.scorer import Scorer
 
 from .corpus import build_corpus, read_labelled
 from .bands import calibration_and_bands
-from .fit import GROUPING, build_pipeline, corpus_fingerprint, counts, cross_validate
+from .fit import build_pipeline, corpus_fingerprint, counts, cross_validate
 from .metrics import band_quality, report
 from .settings import ASSUMED_BAIT_SHARE, TUNED_C, Settings
 
@@ -88,10 +88,10 @@ def small_data_warnings(corpus: pd.DataFrame, custom: bool, cv: dict) -> list[st
     user = corpus[corpus["kind"] == "user"]
     if custom and len(user) < FEW_USER_ROWS:
         per_class = ", ".join(f"{k} {v}" for k, v in user["label"].value_counts().sort_index().items())
+        moved = (" are chosen again on this training's cross-validation, which your rows change for the whole "
+                 "corpus (new groups, new folds), and") if len(user) < len(corpus) else ""
         out.append(f"trained on {len(user)} of your rows ({per_class or 'none'}), under {FEW_USER_ROWS}: the risk "
-                   "bands are chosen again on this training's cross-validation, which your rows change for the "
-                   "whole corpus (new groups, new folds), and are not calibrated for your data; check "
-                   "cross_validation.user_rows in the card")
+                   f"bands{moved} are not calibrated for your data; check cross_validation.user_rows in the card")
     return out
 
 
@@ -124,7 +124,7 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
             tuned = cv["tuned_C_pr_auc"]
         else:
             cv, oof, pipeline = cross_validate(corpus, s, cv_folds)
-        log(f"cross-validation ({cv_folds} folds, {GROUPING}): ROC-AUC {cv.get('roc_auc', float('nan')):.4f}"
+        log(f"cross-validation ({cv_folds} folds, {cv['grouping']}): ROC-AUC {cv.get('roc_auc', float('nan')):.4f}"
             f" PR-AUC {cv.get('pr_auc', float('nan')):.4f}")
         for kind, name in (("user", "your rows"), ("feedback", "moderators' verdicts")):
             if "roc_auc" in cv.get(f"{kind}_rows", {}):
