@@ -77,3 +77,16 @@ def test_the_grouping_named_is_that_of_the_rows_there_are():
     assert grouping(["user", "user"]) == "user rows by near-duplicate group"
     assert grouping(["written", "user"]) == ("project rows by source file (one writer each), "
                                              "user rows by near-duplicate group")
+
+
+def test_every_bad_label_of_a_file_is_named_at_once(tmp_path):
+    from training.corpus import DataError, read_labelled
+
+    src = tmp_path / "mine.csv"
+    src.write_text("text,label\na,legit\nb,legit_job\nc,bait\n" + "".join(f"t{i},x{i}\n" for i in range(6)),
+                   encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        read_labelled(src)
+    lines = str(e.value).splitlines()
+    assert [l.split(": label")[0] for l in lines[:5]] == [f"{src}:{n}" for n in (2, 4, 5, 6, 7)]
+    assert lines[5] == "... and 3 more"

@@ -62,7 +62,16 @@ def read_labelled(path: str | Path, kind: str = "user", text_field: str = "text"
     frame = frame.rename(columns={text_field: "text", label_field: "label"})
     frame = frame[frame["text"].astype(str).str.strip() != ""].copy()
     frame["text"] = frame["text"].astype(str)
-    frame["label"] = [_label(v, path, line) for v, line in zip(frame["label"], frame["_line"])]
+    labels, bad = [], []
+    for v, line in zip(frame["label"], frame["_line"]):
+        try:
+            labels.append(_label(v, path, line))
+        except DataError as e:
+            bad.append(str(e))
+    if bad:  # every bad row at once (the first few named), not one per run
+        more = f"\n... and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise DataError("\n".join(bad[:5]) + more)
+    frame["label"] = labels
     frame["lang"] = frame["lang"] if "lang" in frame else "unknown"
     frame["kind"] = kind
     frame["source"] = path.name
