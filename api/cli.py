@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Optional
 
 # Set before numpy loads. The model's matrix products are a batch's rows by a few dozen columns: BLAS threads only
-# spin after each one, and beside scoring workers or server processes they take a core from them (--workers 2 on
-# 2 cores: 0.93 -> 0.89 s). One thread each, unless the environment already says.
+# spin after each one, and beside scoring workers or server processes they take CPU from them. One thread each,
+# unless the environment already says.
 for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
 
@@ -149,8 +149,9 @@ def _train_from_feedback(url, data, out, model, dev, only_data, folds, tune) -> 
     except (DataError, ModelError, ValueError) as e:
         _fail(str(e))
     used = card["feedback"]["verdicts_used"]
-    click.echo(f"model {card['version']} ({_count(used, 'verdict')}, {card['feedback']['mode'].replace('_', ' ')}) written to "
-               f"{out} in {card['train_seconds']} s; serve it with ADRISK_MODEL={out} (or POST /admin/reload)", err=True)
+    mode = card["feedback"]["mode"].replace("_", " ")
+    click.echo(f"model {card['version']} ({_count(used, 'verdict')}, {mode}) written to {out} in "
+               f"{card['train_seconds']} s; serve it with ADRISK_MODEL={out} (or POST /admin/reload)", err=True)
 
 
 @app.command()

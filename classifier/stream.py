@@ -169,7 +169,7 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
             sent += len(todo)
             while held > READ_AHEAD_CHARS or sent > cache.size // 2:
                 finish()
-            # and the rows whose results are back are written now, in order, not all at the end with a core idle
+            # Rows whose results are back are written now, in order, not all at the end with the other core idle.
             while pending and (pending[0][4] is None or pending[0][4].ready()):
                 finish()
         while pending:
