@@ -86,6 +86,7 @@ def test_retrain_from_200_verdicts_moves_the_overturned_items_the_moderators_way
                           capture_output=True, text=True, env={**os.environ, "ADRISK_MODEL": str(model_dir)},
                           timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "barely move" not in done.stderr  # 190 verdicts: no warning that they are too few
     assert _sha(model_dir / "model.skops") == served  # the served model is never written over
 
     card = json.loads((out / "card.json").read_text(encoding="utf-8"))
@@ -138,3 +139,11 @@ def test_bags_of_another_vocabulary_are_not_read(scorer, model_dir, tmp_path):
     store.close()
     with pytest.raises(DataError, match="another vocabulary"):
         train_from_feedback(url, tmp_path / "out", model_dir)
+
+
+def test_too_few_verdicts_are_said_to_barely_move_the_model():
+    from training.feedback import FEW_VERDICTS, few_verdicts_warning
+
+    assert few_verdicts_warning(1).startswith("warning: 1 verdict beside") and str(FEW_VERDICTS) in few_verdicts_warning(1)
+    assert few_verdicts_warning(12).startswith("warning: 12 verdicts beside")
+

@@ -39,6 +39,8 @@ from .settings import Settings
 from .train import __version__, _versions, evaluate_file
 from .train import train as full_train
 
+FEW_VERDICTS = 50  # beside the corpus's ~19,000 rows, fewer verdicts than this barely move the model
+
 
 def store_url(value: str) -> str:
     """A database URL, or a path to a SQLite file."""
@@ -92,6 +94,8 @@ def train_from_feedback(url: str, out_dir: Path, base_model: Path | None = None,
     if not rows:
         raise DataError("no verdicts to learn from (bait or not_bait, not retracted) in the store")
     log(f"verdicts: {len(rows)} ({', '.join(f'{k} {v}' for k, v in sorted(Counter(r.verdict for r in rows).items()))})")
+    if len(rows) < FEW_VERDICTS:
+        log(few_verdicts_warning(len(rows)))
     if all(r.text is not None for r in rows):
         base_card = load_model(base_model)[1] if base_model else None
         overrides = pd.DataFrame({"text": [r.text for r in rows], "label": [r.label for r in rows], "lang": "unknown",
@@ -100,6 +104,11 @@ def train_from_feedback(url: str, out_dir: Path, base_model: Path | None = None,
         return full_train(user_files, out_dir, dev=dev, cv_folds=cv_folds, log=log, overrides=overrides,
                           card_extra=extra)
     return _refit(url, rows, out_dir, base_model, user_files, cv_folds, dev, log)
+
+
+def few_verdicts_warning(n: int) -> str:
+    return (f"warning: {n} verdict{'s' if n != 1 else ''} beside the project corpus's thousands of rows barely move "
+            f"the model; retraining pays off after a few hundred (at least {FEW_VERDICTS})")
 
 
 def _refit(url, rows, out_dir, base_model, user_files, cv_folds, dev, log) -> dict:
