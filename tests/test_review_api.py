@@ -36,6 +36,15 @@ def test_score_with_queue_keeps_an_item(review):
         assert item["text"] is None and item["reasons"][0].keys() == {"start", "end", "weight"}
 
 
+def test_the_pages_score_box_queues_what_it_scores(review):
+    with review() as c:
+        shown = c.post("/ui/score", data={"text": BAIT, "queue": "on"})
+        assert shown.status_code == 200, shown.text
+        [item] = c.get("/queue").json()["items"]
+        assert f"#{item['item_id']}" in shown.text and item["score"] == c.post("/score", json={"text": BAIT}).json()["score"]
+        assert c.post("/ui/score", data={"text": LEGIT}).status_code == 200 and len(c.get("/queue").json()["items"]) == 1
+
+
 def test_queue_pages_with_a_cursor_and_filters(review):
     with review() as c:
         ids = [c.post("/score?queue=true", json={"text": f"{BAIT} #{i}" if i % 2 else f"{LEGIT} #{i}"}).json()["item_id"]
