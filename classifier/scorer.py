@@ -186,6 +186,8 @@ class Scorer:
             rec["reasons"] = raising(texts[i], part.units, as_dicts=as_dicts) if rec["risk"] != "low" else []
             rec["lowering"] = lowering(texts[i], part.units, as_dicts=as_dicts)
             rec["flags"] = flags_for(part.normalized, part.disguised, as_dicts=as_dicts, hits=part.flags)
+            if not reveal:
+                _mask_cards(rec, texts[i])
         return records
 
     @staticmethod
@@ -207,3 +209,26 @@ class Scorer:
     def explain(self, text: str, reveal: bool = False) -> Result:
         """Score one text with reasons, flags and indicators."""
         return self.score([text], reveal=reveal)[0]
+
+
+def _mask_cards(record: dict, text: str) -> None:
+    """The text of reasons, lowering phrases and flags that overlap a card number, masked as its indicator is
+    (their spans still point at the original text)."""
+    field = lambda x, k: x[k] if isinstance(x, dict) else getattr(x, k)  # noqa: E731 (dicts or result objects)
+    cards = [(field(i, "start"), field(i, "end")) for i in record["indicators"] if field(i, "kind") == "card"]
+    if not cards:
+        return
+    from .indicators import mask_card
+
+    masked = text
+    for a, b in cards:
+        masked = masked[:a] + mask_card(text[a:b]) + masked[b:]
+    for part in (record["reasons"], record["lowering"], record["flags"]):
+        for x in part:
+            start, end = field(x, "start"), field(x, "end")
+            if any(start < b and a < end for a, b in cards):
+                if isinstance(x, dict):
+                    x["text"] = masked[start:end]
+                else:
+                    x.text = masked[start:end]
+

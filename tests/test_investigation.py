@@ -97,6 +97,20 @@ def test_score_carries_indicators_and_reveal(tmp_path, model_dir):
     assert "indicators: telegram fast_job" in run("explain", text, "--model", model_dir).stdout
 
 
+def test_a_card_number_shows_in_full_nowhere_unless_revealed(tmp_path, model_dir, client):
+    text = f"Курьер, 30к в день, залог на карту {CARD} сразу, пиши в лс"
+    src = tmp_path / "card.jsonl"
+    src.write_text(json.dumps({"id": 1, "text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
+    hidden = run("score", src, "--model", model_dir, "--reasons", "all").stdout
+    api = client.post("/score", json={"text": text}).json()
+    shown = json.loads(run("score", src, "--model", model_dir, "--reasons", "all", "--reveal").stdout)
+    assert CARD[6:12] not in hidden and CARD[6:12] not in json.dumps(api)
+    spans = [x for x in shown["reasons"] + shown["lowering"] + shown["flags"] if CARD[6:12] in x["text"]]
+    assert spans and all(text[x["start"]:x["end"]] == x["text"] for x in spans)  # revealed: the text itself
+    masked = json.loads(hidden)
+    assert [x["text"] for x in masked["reasons"] + masked["lowering"] + masked["flags"] if "******" in x["text"]]
+
+
 def test_api_indicators_route_and_results(client):
     text = ROWS[0]["text"]
     r = client.post("/indicators", json={"text": text})
