@@ -45,12 +45,14 @@ def _fail(message: str, code: int = 2):
     raise click.exceptions.Exit(code)
 
 
-def _scorer(model: Optional[Path], medium=None, high=None, card_warnings: bool = False):
-    """The loaded model; load warnings (and, with card_warnings, the card's own) go to stderr."""
+def _scorer(model: Optional[Path], medium=None, high=None, card_warnings: bool = False,
+            names: tuple[str, str] = ("--medium", "--high")):
+    """The loaded model; load warnings (and, with card_warnings, the card's own) go to stderr. names: what the
+    user set the thresholds with, for the message when medium is above high."""
     from classifier.scorer import Scorer
 
     if medium is not None and high is not None and medium > high:
-        _fail(f"--medium {medium} is above --high {high}")
+        _fail(f"{names[0]} {medium} is above {names[1]} {high}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         scorer = Scorer.load(model, medium, high)
@@ -321,8 +323,8 @@ def serve(host, port, model, workers):
     if model:
         os.environ["ADRISK_MODEL"] = str(model)
     try:
-        ApiSettings()  # a bad ADRISK_* setting is one line here, not a traceback from every worker
-        _scorer(model, card_warnings=True)
+        settings = ApiSettings()  # a bad ADRISK_* setting is one line here, not a traceback from every worker
+        _scorer(model, settings.medium, settings.high, card_warnings=True, names=("ADRISK_MEDIUM", "ADRISK_HIGH"))
     except ValidationError as e:
         _fail("; ".join(f"{'.'.join(map(str, err['loc'])) or 'settings'}: {err['msg']}" for err in e.errors()))
     except ModelError as e:

@@ -74,6 +74,8 @@ class Scorer:
         thresholds = card.get("thresholds", {})
         self.medium = float(medium if medium is not None else thresholds.get("medium", 0.5))
         self.high = float(high if high is not None else thresholds.get("high", 0.8))
+        if self.medium > self.high:  # else a score between them would be high and one above both medium
+            raise ValueError(f"the medium threshold ({self.medium:g}) must not be above the high one ({self.high:g})")
         cal = card.get("calibration") or {}
         self.cal_a, self.cal_b = float(cal.get("a", 1.0)), float(cal.get("b", 0.0))
         classes = [str(c) for c in self.compiled.classes_]

@@ -189,3 +189,19 @@ def test_serve_refuses_bad_key_settings_in_one_line(tmp_path):
                           env={**os.environ, "ADRISK_MODERATOR_KEYS": "supersecret-value"})
     assert done.returncode == 2 and done.stderr.startswith("adrisk: ") and done.stderr.count("\n") == 1
     assert "not name:key" in done.stderr and "supersecret" not in done.stderr
+
+
+def test_a_medium_threshold_above_the_high_one_is_refused(scorer, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from classifier.scorer import Scorer
+
+    with pytest.raises(ValueError, match="must not be above"):
+        Scorer(scorer.compiled, scorer.card, medium=0.9, high=0.5)
+    adrisk = str(Path(sys.executable).parent / "adrisk")
+    done = subprocess.run([adrisk, "serve", "--port", "1"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "ADRISK_MEDIUM": "0.9", "ADRISK_HIGH": "0.5"})
+    assert done.returncode == 2 and done.stderr == "adrisk: ADRISK_MEDIUM 0.9 is above ADRISK_HIGH 0.5\n"
