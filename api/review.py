@@ -19,7 +19,7 @@ from classifier.featurebag import bag, vocabulary_fingerprint
 from classifier.result import CATEGORIES, POSITIVE, Result
 
 from .auth import actor_of
-from .store import BadCursor, NotFound, Store
+from .store import BadCursor, NotFound, NoVerdict, Store
 from .store.store import QUEUE_STATUSES, RISKS
 
 log = logging.getLogger("adrisk.api")
@@ -87,6 +87,8 @@ def _stored(call):
     """Run a store call; a database that is down or locked too long is a 503, never a traceback."""
     try:
         return call()
+    except NoVerdict as e:  # the item is there: its state, not its id, is the problem
+        raise HTTPException(409, str(e)) from None
     except NotFound as e:
         raise HTTPException(404, str(e)) from None
     except BadCursor as e:
@@ -161,7 +163,8 @@ def verdict(request: Request, item_id: ItemId, body: VerdictIn) -> dict:
     return record_verdict(request, item_id, body)
 
 
-@router.delete("/items/{item_id}/verdict")
+@router.delete("/items/{item_id}/verdict", responses={404: {"description": "No such item"},
+                                                     409: {"description": "The item has no verdict to retract"}})
 def unlearn(request: Request, item_id: ItemId) -> dict:
     """Retract the item's verdict: it goes back to pending and retraining no longer learns from it."""
     return retract_verdict(request, item_id)

@@ -74,7 +74,9 @@ def test_verdict_flow_and_unlearn(review):
         assert c.get("/queue", params={"status": "reviewed"}).json()["items"][0]["item_id"] == item
         r = c.delete(f"/items/{item}/verdict")
         assert r.status_code == 200 and r.json()["status"] == "pending"
-        assert c.delete(f"/items/{item}/verdict").status_code == 404
+        again = c.delete(f"/items/{item}/verdict")  # nothing left to retract: a conflict, not an unknown item
+        assert again.status_code == 409 and again.json()["detail"] == f"item {item} has no verdict to retract"
+        assert c.delete("/items/999/verdict").status_code == 404
         assert [a["action"] for a in c.get(f"/items/{item}").json()["audit"]] == [
             "queued", "verdict", "verdict", "retract"]
 

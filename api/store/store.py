@@ -27,7 +27,11 @@ RISKS = ("low", "medium", "high")
 
 
 class NotFound(LookupError):
-    """No such item, or no verdict to retract."""
+    """No such item."""
+
+
+class NoVerdict(NotFound):
+    """The item is there but has no current verdict to retract."""
 
 
 class BadCursor(ValueError):
@@ -139,7 +143,7 @@ class Store:
         with self.sessions.begin() as s:
             now, current = self._lock(s, item_id)
             if current is None:
-                raise NotFound(f"item {item_id} has no verdict to retract")
+                raise NoVerdict(f"item {item_id} has no verdict to retract")
             s.execute(update(Verdict).where(Verdict.id == current).values(retracted_at=now, retracted_by=actor))
             s.execute(update(Item).where(Item.id == item_id).values(status="pending", current_verdict_id=None))
             s.add(AuditEvent(actor=actor, action="retract", item_id=item_id, verdict_id=current, at=now,
