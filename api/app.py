@@ -190,7 +190,9 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        errors = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "")} for e in exc.errors()[:20]]
+        # a validator's own message without pydantic's "Value error, " before it
+        errors = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "").removeprefix("Value error, ")}
+                  for e in exc.errors()[:20]]
         return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -72,7 +72,7 @@ async def ui_verdict(request: Request, item_id: ItemId):
     try:
         body = VerdictIn(**fields)
     except ValidationError as e:
-        raise HTTPException(422, "; ".join(err["msg"] for err in e.errors())) from None
+        raise HTTPException(422, "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())) from None
     await run_in_threadpool(record_verdict, request, item_id, body)
     item = await run_in_threadpool(get_item, request, item_id)
     return _render(request, "_item.html", item=item, headers=CHANGED)
