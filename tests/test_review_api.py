@@ -38,10 +38,11 @@ def test_score_with_queue_keeps_an_item(review):
 
 def test_the_pages_score_box_queues_what_it_scores(review):
     with review() as c:
-        shown = c.post("/ui/score", data={"text": BAIT, "queue": "on"})
+        shown = c.post("/ui/score", data={"text": BAIT, "queue": "on", "id": " t.me/c/123/45 "})
         assert shown.status_code == 200, shown.text
         [item] = c.get("/queue").json()["items"]
         assert f"#{item['item_id']}" in shown.text and item["score"] == c.post("/score", json={"text": BAIT}).json()["score"]
+        assert item["external_id"] == "t.me/c/123/45" and item["text"] is None  # found again by its id, text not kept
         assert c.post("/ui/score", data={"text": LEGIT}).status_code == 200 and len(c.get("/queue").json()["items"]) == 1
 
 
