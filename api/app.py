@@ -23,6 +23,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, StrictStr
@@ -147,6 +148,25 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
                                    swagger_ui_parameters={"validatorUrl": None})  # no badge from elsewhere
 
     app.add_route("/docs", docs, include_in_schema=False)  # a plain route, open like /openapi.json
+
+    def openapi() -> dict:
+        """FastAPI's schema, plus the X-API-Key scheme on every route but /health, so the docs' "Authorize" sends
+        the key (check_api_key reads the header itself, which the schema cannot see)."""
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = {"ApiKey": {
+                "type": "apiKey", "in": "header", "name": "X-API-Key",
+                "description": "Needed when ADRISK_API_KEY or ADRISK_MODERATOR_KEYS is set"}}
+            for path, operations in schema["paths"].items():
+                for operation in operations.values():
+                    if path != "/health":
+                        operation["security"] = [{"ApiKey": []}]
+                        operation.setdefault("responses", {}).setdefault(
+                            "401", {"description": "Keys are configured and X-API-Key is missing or wrong"})
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
     app.state.settings = settings
     app.state.warnings = []
     app.state.store = review.LazyStore(settings.store_url, settings.store_text)

@@ -169,3 +169,13 @@ def test_health_shows_the_model_cards_warnings(scorer):
     small = Scorer(scorer.pipeline, scorer.card | {"warnings": ["trained on 40 of your rows"]})
     with TestClient(create_app(ApiSettings(), scorer=small)) as c:
         assert c.get("/health").json()["warnings"] == ["trained on 40 of your rows"]
+
+
+def test_the_schema_says_which_routes_take_the_key(client):
+    schema = client.get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["ApiKey"] == {
+        "type": "apiKey", "in": "header", "name": "X-API-Key",
+        "description": "Needed when ADRISK_API_KEY or ADRISK_MODERATOR_KEYS is set"}
+    score = schema["paths"]["/score"]["post"]
+    assert score["security"] == [{"ApiKey": []}] and "401" in score["responses"]
+    assert "security" not in schema["paths"]["/health"]["get"]  # liveness probes stay open
