@@ -183,10 +183,10 @@ class CsvInput:
             self.header = []
         except csv.Error as e:
             raise InputError(f"{source.name}: the header cannot be read ({e})") from None
-        if self.header and _END in self.header[-1]:
-            raise InputError(f"{source.name}: the header opens a quote that is never closed")
-        if self.header == [_END]:
+        if self.header == [_END]:  # no header at all: an empty file
             self.header = []
+        elif self.header and _END in self.header[-1]:
+            raise InputError(f"{source.name}: the header opens a quote that is never closed")
         if text_field not in self.header:
             hint = f" (read with delimiter {self.delimiter!r}; give --delimiter)" if len(self.header) == 1 else ""
             raise InputError(f"{source.name}: no column {text_field!r} (columns: {', '.join(self.header)}){hint}")

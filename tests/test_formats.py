@@ -213,3 +213,10 @@ def test_a_quote_left_open_to_the_end_of_a_csv_is_reported_with_the_lines_it_too
     assert [(r.line, r.reason) for r in got if isinstance(r, Rejected)] == [
         (4, "a quote opened on this line is never closed: lines 4–6, to the end of the file, were read as one row")]
 
+
+
+def test_an_empty_csv_has_no_text_column_rather_than_an_open_quote(tmp_path):
+    src = tmp_path / "empty.csv"
+    src.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no column 'text'"):
+        rows_of(src)
