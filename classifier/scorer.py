@@ -18,7 +18,7 @@ import numpy as np
 from .artifact import ModelError, default_model_dir, load_compiled, load_model
 from .compiled import CompiledModel, softmax
 from .explain import flags_for, lowering, raising
-from .indicators import find_indicators_in
+from .indicators import find_indicators_in, mask_card
 from .categories import CATEGORIES, POSITIVE
 
 if TYPE_CHECKING:
@@ -220,8 +220,6 @@ def _mask_cards(record: dict, text: str) -> None:
     cards = [(field(i, "start"), field(i, "end")) for i in record["indicators"] if field(i, "kind") == "card"]
     if not cards:
         return
-    from .indicators import mask_card
-
     masked = text
     for a, b in cards:
         masked = masked[:a] + mask_card(text[a:b]) + masked[b:]

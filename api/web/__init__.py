@@ -49,7 +49,7 @@ async def ui_score(request: Request):
     settings, scorer = request.app.state.settings, request.app.state.scorer
     if len(text) > settings.max_text_chars:
         raise HTTPException(413, f"text is {len(text)} characters; the limit is {settings.max_text_chars}")
-    source_id = str(form.get("id", "")).strip()[:200] or None  # what finds the post again when texts are not stored
+    source_id = str(form.get("id", "")).strip() or None  # what finds the post again when texts are not stored
     result = scorer.score([text], ids=[source_id])[0].model_dump()
     item_id = await run_in_threadpool(queue_result, request, scorer, text, result) if queue else None
     return _render(request, "_result.html", text=text, r=result, item_id=item_id,
