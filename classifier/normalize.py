@@ -184,8 +184,8 @@ def _word_repair(word: str, cyr_text: bool) -> tuple[str, int, int]:
             left = chars[a - 1] if a > 0 else ""
             right = chars[b] if b < n else ""
             near = [x for x in (left, right) if x.isalpha()]
-            if not near or left.isdigit() or right.isdigit():
-                continue
+            if not near or left.isdigit() or right.isdigit() or any(x.isascii() for x in near):
+                continue  # beside a Latin letter it is no Cyrillic letter: @fаst_job is a handle
             inside = len(near) == 2
             # at the edge of a word only a lone digit or anything with @ can be a letter: 300р stays a price
             edge_ok = (len(run) == 1 and (run in "@0" or letters >= 3 or any(x in _VOWELS for x in near))) or "@" in run

@@ -24,6 +24,8 @@ def names(text: str) -> set[str]:
     ("Rent your bank card and earn $200 a week", "bank_cards"),
     ("Жасырын жұмыс, күніне 50 мың", "secrecy"),
     ("Сұрақ қойма, тек жаса", "secrecy"),
+    ("Пиши @fаst_job_kz, работа на сегодня", "telegram_contact"),  # a Cyrillic а in a Latin handle
+    ("Подробности у куратора: @ dostavka_ast", "telegram_contact"),  # a space after the @
 ])
 def test_flag_is_found(text, flag):
     assert flag in names(text)
@@ -38,6 +40,9 @@ def test_flag_is_found(text, flag):
     ("Продаю айфон, пиши в лс", "bank_cards"),
     ("Оплата аренды на счёт ТОО до 10 числа", "bank_cards"),
     ("Консультант по продаже банковских карт в отделение банка", "bank_cards"),
+    ("Скидка 20% @5000 тенге", "telegram_contact"),
+    ("Пишите на почту hr.almaty@kaspi.kz", "telegram_contact"),
+    ("Я @ дома, перезвоню", "telegram_contact"),
 ])
 def test_ordinary_text_does_not_trip_the_flag(text, flag):
     assert flag not in names(text)

@@ -96,6 +96,11 @@ def test_runs_of_leet_characters(raw, expected):
     assert normalize(raw).text == expected
 
 
+def test_an_at_sign_beside_latin_letters_is_no_cyrillic_a():
+    assert normalize("Пиши @fаst_job_kz").text == "пиши @fаst_job_kz"  # a handle with one Cyrillic а in it
+    assert normalize("пр@вда, @ренда").text == "правда, аренда"
+
+
 @pytest.mark.parametrize("text", ["Halyk Bank ищет кассира", "Yandex Taxi в Астане", "Водитель кат. C, оплата за рейс",
                                   "Витамин C и железо"])
 def test_latin_words_and_lone_letters_are_not_disguise(text):
