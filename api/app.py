@@ -26,7 +26,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -51,12 +51,19 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 Id = Annotated[int, Field(strict=True, ge=-(2 ** 63), le=2 ** 64 - 1)]  # what JSON tools keep exact
 
 
-class ScoreRequest(BaseModel):
+class _Body(BaseModel):
+    """A request body: a field it does not know is an error, not silently dropped ({"queue": true} in a body
+    would otherwise be ignored, and nothing queued)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScoreRequest(_Body):
     text: StrictStr = Field(description="The ad or message to score.")
     id: StrictStr | Id | None = Field(None, description="Your id, returned with the result: text or a 64-bit integer.")
 
 
-class BatchRequest(BaseModel):
+class BatchRequest(_Body):
     items: list[ScoreRequest]
     reasons: Literal["all", "flagged", "none"] = Field(
         "flagged", description="Which items get reasons, lowering phrases and flags: all, flagged (medium or high, "
@@ -67,13 +74,26 @@ class BatchResponse(BaseModel):
     results: list[Result]
 
 
-class IndicatorsRequest(BaseModel):
+class IndicatorsRequest(_Body):
     text: StrictStr = Field(description="The text to search.")
-    reveal: bool = Field(False, description="Card numbers in full instead of masked.")
+    reveal: StrictBool = Field(False, description="Card numbers in full instead of masked.")
 
 
 class IndicatorsResponse(BaseModel):
     indicators: list[Indicator]
+
+
+QUERY_PARAMETERS = ("queue",)  # what a client may put in the body by mistake
+
+
+def _message(error: dict) -> str:
+    """A validation error's message: a validator's own words without pydantic's "Value error, " before them, and
+    an unknown field named, with where it belongs if it is a query parameter."""
+    if error.get("type") == "extra_forbidden":
+        name = str(error["loc"][-1])
+        where = f"; {name} is a query parameter (?{name}=true)" if name in QUERY_PARAMETERS else ""
+        return f"unknown field {name!r}{where}"
+    return error.get("msg", "").removeprefix("Value error, ")
 
 
 async def get_scorer(request: Request) -> Scorer:
@@ -210,9 +230,7 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        # a validator's own message without pydantic's "Value error, " before it
-        errors = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "").removeprefix("Value error, ")}
-                  for e in exc.errors()[:20]]
+        errors = [{"loc": list(e.get("loc", [])), "msg": _message(e)} for e in exc.errors()[:20]]
         return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -51,6 +51,21 @@ def test_bad_requests_get_4xx(client, payload, expected):
     assert "detail" in r.json() and "Traceback" not in r.text
 
 
+def test_an_unknown_body_field_is_named_not_dropped(client):
+    r = client.post("/score", json={"text": "Нужен курьер", "queue": True})
+    assert r.status_code == 422
+    assert r.json()["detail"] == [{"loc": ["body", "queue"],
+                                   "msg": "unknown field 'queue'; queue is a query parameter (?queue=true)"}]
+    r = client.post("/score/batch", json={"items": [{"text": "a", "lang": "ru"}]})
+    assert r.status_code == 422 and r.json()["detail"][0]["msg"] == "unknown field 'lang'"
+
+
+def test_reveal_takes_a_json_boolean_only(client):
+    r = client.post("/indicators", json={"text": "карта 4400 4301 2345 6789", "reveal": "yes"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "reveal"]
+    assert client.post("/indicators", json={"text": "карта 4400 4301 2345 6789", "reveal": True}).status_code == 200
+
+
 def test_broken_json_is_4xx(client):
     r = client.post("/score", content=b'{"text": "abc', headers={"content-type": "application/json"})
     assert r.status_code == 422
@@ -158,7 +173,8 @@ def test_a_body_that_is_not_json_gets_415(client, path):
     assert "text/plain" in r.json()["detail"] and "application/json" in r.json()["detail"]
     r = client.post(path, content=b'{"text": "hi"}')
     assert r.status_code == 415 and "no content type" in r.json()["detail"]
-    r = client.post(path, content=json.dumps({"text": "hi", "items": []}).encode(),
+    body = {"items": [{"text": "hi"}]} if path.endswith("batch") else {"text": "hi"}
+    r = client.post(path, content=json.dumps(body).encode(),
                     headers={"content-type": "application/json; charset=utf-8"})
     assert r.status_code == 200
 

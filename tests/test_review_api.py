@@ -89,7 +89,7 @@ def test_verdict_flow_and_unlearn(review):
     ({"verdict": "not_bait", "category": "drug_courier"}, "contradicts verdict not_bait"),
     ({"verdict": "bait", "category": "pizza"}, "Input should be"),
     ({"verdict": "bait", "note": "x" * 2001}, "at most 2000 characters"),
-    ({"verdict": "bait", "moderator": "mallory"}, "Extra inputs are not permitted"),
+    ({"verdict": "bait", "moderator": "mallory"}, "unknown field 'moderator'"),
     ({"verdict": 1}, "Input should be"),
     ([], "valid dictionary"),
 ])
