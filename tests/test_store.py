@@ -146,8 +146,8 @@ def test_text_is_not_stored_unless_enabled(store_url, scorer):
         assert "hidden_handle_7781".encode() not in raw and "Уникальная".encode() not in raw
     store.close()
     kept = Store(store_url, store_text=True)
-    item = _queue(kept, scorer, SECRET)
-    assert kept.item(item)["text"] == SECRET and "hidden_handle_7781" in _all_text(store_url)
+    item = _queue(kept, scorer, "Повтор: " + SECRET)  # another text: the same one would return its first item
+    assert kept.item(item)["text"] == "Повтор: " + SECRET and "hidden_handle_7781" in _all_text(store_url)
     kept.close()
 
 
@@ -191,4 +191,43 @@ def test_concurrent_verdicts_on_one_item_resolve_to_the_last(store_url, scorer):
     assert len(verdicts) == 160 and audited == 160
     assert Counter(v.moderator for v in verdicts) == {f"m{n}": 20 for n in range(8)}
     assert row.current_verdict_id == verdicts[-1].id and row.status == verdicts[-1].verdict
+    store.close()
+
+
+def test_a_text_queued_again_keeps_its_one_item_and_records_where_it_came_from(store, scorer):
+    first = _queue(store, scorer, SECRET, "post-1")
+    store.set_verdict(first, "bait", None, None, "moderator")
+    assert _queue(store, scorer, SECRET, "post-2") == first  # reviewed already: not back in the queue
+    other = _queue(store, scorer, SECRET + " ")  # another text, however close
+    assert other != first
+    item = store.item(first)
+    assert item["status"] == "bait" and item["external_id"] == "post-1"
+    assert [(a["action"], a["detail"].get("external_id")) for a in item["audit"]] == [
+        ("queued", None), ("verdict", None), ("queued_again", "post-2")]
+    assert store.counts()["pending"] == 1
+
+
+def test_concurrent_queueings_of_one_text_make_one_item(store_url, scorer):
+    store = Store(store_url)
+    result, features = _result(scorer, SECRET), bag(scorer.compiled, SECRET)
+    ids, errors = [], []
+
+    def queue():
+        try:
+            for _ in range(5):
+                ids.append(store.queue(SECRET, result, features=features,
+                                       vocabulary=vocabulary_fingerprint(scorer.compiled), actor="tester"))
+        except Exception as e:  # noqa: BLE001 - any failure is the test's failure
+            errors.append(e)
+
+    threads = [threading.Thread(target=queue) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(ids) == 40 and len(set(ids)) == 1
+    with store.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Item)) == 1
+        actions = Counter(s.scalars(select(AuditEvent.action)).all())
+    assert actions == {"queued": 1, "queued_again": 39}
     store.close()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import text as text_clause
 from sqlalchemy.orm import sessionmaker
 
 from classifier.result import CATEGORIES, POSITIVE
@@ -93,12 +94,36 @@ class Store:
 
     def queue(self, text: str, result: dict, *, features: dict | None, vocabulary: str, actor: str,
               request_id: str | None = None) -> int:
-        """Keep a scored text for review; returns its item id. Without store_text the text, and the text of
-        its reasons, flags and indicators, are not kept: only offsets, weights, names and kinds."""
+        """Keep a scored text for review; returns its item id. A text already in the store (the same sha256,
+        pending or reviewed) is not queued twice: its item gets a "queued again" audit event, with this
+        request's id and external id, and its id is returned. Without store_text the text, and the text of its
+        reasons, flags and indicators, are not kept: only offsets, weights, names and kinds."""
+        keep_text, digest = self.store_text, sha256(text)
+        external_id = None if result.get("id") is None else str(result["id"])[:200]
+        with self.sessions.begin() as s:
+            self._lock_text(s, digest)
+            found = s.execute(select(Item.id).where(Item.text_sha256 == digest).order_by(Item.id).limit(1)).scalar()
+            if found is not None:
+                s.add(AuditEvent(actor=actor, action="queued_again", item_id=found, request_id=request_id,
+                                 detail={"external_id": external_id, "score": float(result["score"]),
+                                         "model_version": str(result["model_version"])[:64]}))
+                return found
+            return self._insert(s, text, digest, external_id, result, features, vocabulary, actor, request_id)
+
+    def _lock_text(self, s, digest: str) -> None:
+        """Make concurrent queueings of one text take turns, so that only the first inserts: on SQLite a write
+        takes the database's write lock, on Postgres a lock on the text's digest."""
+        if self.engine.dialect.name == "postgresql":
+            s.execute(text_clause("SELECT pg_advisory_xact_lock(:k)"), {"k": int(digest[:15], 16)})
+        else:
+            s.execute(update(Item).where(Item.text_sha256 == digest).values(updated_at=utcnow()))
+
+    def _insert(self, s, text: str, digest: str, external_id: str | None, result: dict, features, vocabulary: str,
+                actor: str, request_id: str | None) -> int:
         keep_text = self.store_text
         item = Item(
-            queued_by=actor, external_id=None if result.get("id") is None else str(result["id"])[:200],
-            text_sha256=sha256(text), text=text if keep_text else None, text_chars=len(text),
+            queued_by=actor, external_id=external_id, text_sha256=digest, text=text if keep_text else None,
+            text_chars=len(text),
             features=features, vocabulary=vocabulary, score=float(result["score"]), risk=result["risk"],
             category=result["category"], model_version=str(result["model_version"])[:64],
             probabilities=result["probabilities"],
@@ -107,12 +132,10 @@ class Store:
             indicators=(result.get("indicators") or []) if keep_text else
             _without_text(result.get("indicators") or [], ("kind", "start", "end")),
             status="pending")
-        with self.sessions.begin() as s:
-            s.add(item)
-            s.flush()  # the INSERT: the transaction's first statement
-            s.add(AuditEvent(actor=actor, action="queued", item_id=item.id, request_id=request_id,
-                             detail={"score": item.score, "model_version": item.model_version,
-                                     "text_stored": keep_text}))
+        s.add(item)
+        s.flush()
+        s.add(AuditEvent(actor=actor, action="queued", item_id=item.id, request_id=request_id,
+                         detail={"score": item.score, "model_version": item.model_version, "text_stored": keep_text}))
         return item.id
 
     def _lock(self, s, item_id: int):
