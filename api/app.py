@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from classifier.artifact import ModelError
+from classifier.artifact import ModelError, caveats
 from classifier.indicators import find_indicators
 from classifier.result import Indicator, Result
 from classifier.scorer import Scorer
@@ -284,10 +284,11 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
 
     @app.get("/health")
     def health(request: Request, scorer: ScorerDep) -> dict:
-        """Liveness, the loaded model's version, and warnings from loading it and from its card."""
+        """Liveness, the loaded model's version, warnings from loading it and from its card, and what the card
+        says it was not checked against (`caveats`)."""
         card_warnings = [str(w) for w in scorer.card.get("warnings", [])]
         return {"status": "ok", "model_version": scorer.version,
-                "warnings": [*request.app.state.warnings, *card_warnings]}
+                "warnings": [*request.app.state.warnings, *card_warnings], "caveats": caveats(scorer.card)}
 
     @app.get("/model")
     def model_card(scorer: ScorerDep) -> dict:

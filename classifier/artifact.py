@@ -131,6 +131,15 @@ def _read_into_bytearray(path: Path) -> bytearray:
     return data
 
 
+def caveats(card: dict) -> list[str]:
+    """What a model's card says it was not checked against: a model trained on none of its users' labelled data
+    (no --data file, no moderators' verdicts) has been measured only on text this project wrote."""
+    if card.get("data", {}).get("user_files") or card.get("feedback"):
+        return []
+    return ["trained only on the project's own written examples, with no labelled real traffic: measure it on your "
+            "own labelled messages (adrisk evaluate FILE) before relying on its bands"]
+
+
 def load_card(model_dir: Path) -> dict:
     """The model card of model_dir."""
     path = Path(model_dir) / CARD_FILE

@@ -187,6 +187,17 @@ def test_health_shows_the_model_cards_warnings(scorer):
         assert c.get("/health").json()["warnings"] == ["trained on 40 of your rows"]
 
 
+def test_health_says_when_the_model_has_seen_no_real_data(scorer):
+    from classifier.scorer import Scorer
+
+    assert not scorer.card["data"]["user_files"]  # the project's default model
+    with TestClient(create_app(ApiSettings(), scorer=scorer)) as c:
+        assert "no labelled real traffic" in c.get("/health").json()["caveats"][0]
+    own = Scorer(scorer.pipeline, scorer.card | {"data": scorer.card["data"] | {"user_files": ["ours.jsonl"]}})
+    with TestClient(create_app(ApiSettings(), scorer=own)) as c:
+        assert c.get("/health").json()["caveats"] == []
+
+
 def test_the_schema_says_which_routes_take_the_key(client):
     schema = client.get("/openapi.json").json()
     assert schema["components"]["securitySchemes"]["ApiKey"] == {
