@@ -40,6 +40,7 @@ from . import review, web
 from .auth import check_api_key, identify
 from .metrics import Metrics
 from .middleware import BodyLimitAndRequestId
+from .responses import NOT_JSON, STORE_DOWN, TOO_LARGE
 from .settings import ApiSettings
 
 log = logging.getLogger("adrisk.api")
@@ -242,14 +243,14 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         log.exception("request_id=%s internal error", request.scope.get("state", {}).get("request_id"))
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
-    json_body = {"dependencies": [Depends(require_json)],
-                 "responses": {415: {"description": "The body is not application/json"}}}
+    json_body = {"dependencies": [Depends(require_json)], "responses": NOT_JSON | TOO_LARGE}
 
     # Results are built by the scorer from its own numbers, so they are serialized straight to JSON (orjson)
     # instead of being validated again by pydantic: that took longer than scoring. The schema stays Result.
     # The two scoring routes take the scorer and settings from the app's state rather than as dependencies:
     # FastAPI spent about 55 µs a request on each one.
-    @app.post("/score", response_model=review.QueuedResult, **json_body)
+    @app.post("/score", response_model=review.QueuedResult, dependencies=json_body["dependencies"],
+              responses=json_body["responses"] | STORE_DOWN)  # the queue's store
     async def score(req: ScoreRequest, request: Request,
                     queue: bool = Query(False, description="Also keep it in the review queue (`item_id`).")) -> Response:
         """Score one text: score, risk band, category, probabilities, reasons, lowering phrases, flags and
@@ -273,7 +274,7 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         metrics.observe_scores([r["risk"] for r in results], time.perf_counter() - started)
         return Response(orjson.dumps({"results": results}), media_type="application/json")
 
-    @app.post("/indicators", response_model=IndicatorsResponse)
+    @app.post("/indicators", response_model=IndicatorsResponse, responses=TOO_LARGE)
     async def indicators(req: IndicatorsRequest, settings: SettingsDep) -> IndicatorsResponse:
         """Indicators in one text (handles, bots, invites, phones, cards, IBANs, wallets, links, e-mails,
         WhatsApp and VK), with spans into the text; no scoring."""

@@ -23,6 +23,7 @@ from classifier.artifact import CARD_FILE, MODEL_FILE, ModelError, default_model
 from classifier.scorer import Scorer
 
 from .auth import Actor, require_admin
+from .responses import ADMIN_ONLY, TOO_LARGE
 
 log = logging.getLogger("adrisk.api")
 router = APIRouter(tags=["admin"])
@@ -97,7 +98,7 @@ def _refreeze() -> None:
     gc.freeze()
 
 
-@router.post("/admin/reload")
+@router.post("/admin/reload", responses=ADMIN_ONLY | TOO_LARGE)
 async def reload(request: Request, body: ReloadIn | None = Body(None), _: Actor = Depends(require_admin)) -> dict:
     """Load a model and swap it in without dropping requests (admin key). The body may name the folder."""
     try:

@@ -19,6 +19,7 @@ from classifier.featurebag import bag, vocabulary_fingerprint
 from classifier.result import CATEGORIES, POSITIVE, Result
 
 from .auth import actor_of
+from .responses import NO_VERDICT, NOT_FOUND, STORE_DOWN, TOO_LARGE
 from .store import BadCursor, NotFound, NoVerdict, Store
 from .store.store import QUEUE_STATUSES, RISKS
 
@@ -142,7 +143,7 @@ def get_item(request: Request, item_id: int) -> dict:
 StatusQuery = Query("pending", description="pending, bait, not_bait, unsure, reviewed (any verdict) or all.")
 
 
-@router.get("/queue")
+@router.get("/queue", responses=STORE_DOWN)
 def queue(request: Request, status: Literal[QUEUE_STATUSES] = StatusQuery,
           risk: str | None = Query(None, description="low, medium, high; comma-separated for several."),
           limit: int = Query(50, ge=1, le=500), cursor: str | None = Query(None, max_length=200)) -> dict:
@@ -151,20 +152,19 @@ def queue(request: Request, status: Literal[QUEUE_STATUSES] = StatusQuery,
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/items/{item_id}")
+@router.get("/items/{item_id}", responses=NOT_FOUND | STORE_DOWN)
 def item(request: Request, item_id: ItemId) -> dict:
     """One item with every verdict it was given and its audit trail."""
     return get_item(request, item_id)
 
 
-@router.post("/items/{item_id}/verdict", status_code=201)
+@router.post("/items/{item_id}/verdict", status_code=201, responses=NOT_FOUND | TOO_LARGE | STORE_DOWN)
 def verdict(request: Request, item_id: ItemId, body: VerdictIn) -> dict:
     """Record a verdict; the latest one is the item's verdict, earlier ones stay in its history."""
     return record_verdict(request, item_id, body)
 
 
-@router.delete("/items/{item_id}/verdict", responses={404: {"description": "No such item"},
-                                                     409: {"description": "The item has no verdict to retract"}})
+@router.delete("/items/{item_id}/verdict", responses=NOT_FOUND | NO_VERDICT | STORE_DOWN)
 def unlearn(request: Request, item_id: ItemId) -> dict:
     """Retract the item's verdict: it goes back to pending and retraining no longer learns from it."""
     return retract_verdict(request, item_id)
@@ -172,7 +172,8 @@ def unlearn(request: Request, item_id: ItemId) -> dict:
 
 @router.get("/feedback/export", response_class=StreamingResponse,
             responses={200: {"content": {"application/x-ndjson": {}},
-                             "description": "One JSON object a line: text, label and the verdict's details."}})
+                             "description": "One JSON object a line: text, label and the verdict's details."}}
+            | STORE_DOWN)
 def export(request: Request) -> StreamingResponse:
     """Current bait / not_bait verdicts as JSONL that `adrisk train --data` reads. Items whose text was not
     stored cannot be exported as text: their number is in the X-Adrisk-Without-Text header

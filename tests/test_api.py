@@ -198,6 +198,22 @@ def test_health_says_when_the_model_has_seen_no_real_data(scorer):
         assert c.get("/health").json()["caveats"] == []
 
 
+ANSWERS = {  # the errors each route can give (beside 401 and 422), as the routes' code raises them
+    ("post", "/score"): {"413", "415", "503"}, ("post", "/score/batch"): {"413", "415"},
+    ("post", "/indicators"): {"413"}, ("get", "/queue"): {"503"}, ("get", "/items/{item_id}"): {"404", "503"},
+    ("post", "/items/{item_id}/verdict"): {"404", "413", "503"},
+    ("delete", "/items/{item_id}/verdict"): {"404", "409", "503"}, ("get", "/feedback/export"): {"503"},
+    ("post", "/admin/reload"): {"403", "413"},
+}
+
+
+def test_the_schema_declares_each_routes_errors(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    declared = {(m, p): set(op["responses"]) for p, ops in paths.items() for m, op in ops.items()}
+    assert {k: v & {"403", "404", "409", "413", "415", "503"} for k, v in declared.items() if k in ANSWERS} == ANSWERS
+    assert set(ANSWERS) <= set(declared)
+
+
 def test_the_schema_says_which_routes_take_the_key(client):
     schema = client.get("/openapi.json").json()
     assert schema["components"]["securitySchemes"]["ApiKey"] == {
