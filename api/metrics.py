@@ -1,7 +1,15 @@
-"""Prometheus metrics of one app instance (its own registry, so apps in tests do not collide)."""
+"""Prometheus metrics of one app instance (its own registry, so apps in tests do not collide). Under `adrisk
+serve --workers N` every process writes its figures to files in PROMETHEUS_MULTIPROC_DIR (prometheus_client's
+multiprocess mode, which api.workers sets up), and a scrape of any one process reports the sum over all of them.
+"""
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 _ROUTES = {"/score", "/score/batch", "/health", "/model", "/metrics"}
 
@@ -28,4 +36,8 @@ class Metrics:
         self.scoring.observe(seconds)
 
     def render(self) -> tuple[bytes, str]:
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        registry = self.registry
+        if os.environ.get(MULTIPROCESS_DIR):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST

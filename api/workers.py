@@ -6,17 +6,22 @@ client's keep-alive connections: 11-15 of 16 in a load test, one worker saturate
 p99 latency tripled. Here the parent binds the port (so a port in use fails at once), never listens on it, and
 starts the workers; each binds the same address with SO_REUSEPORT and listens. SIGINT and SIGTERM stop them,
 SIGHUP is passed on (each worker swaps its model in place, see api.reload), and a worker that dies is replaced.
+The workers keep their metrics in one folder of files (api.metrics), so /metrics counts every process's requests.
 """
 from __future__ import annotations
 
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
+
+from .metrics import MULTIPROCESS_DIR
 
 log = logging.getLogger("uvicorn.error")
 STARTUP_FAILURE = 3  # uvicorn's exit code when the app's startup fails
@@ -63,6 +68,9 @@ def serve(config: dict, host: str, port: int, workers: int) -> None:
     """Run `workers` processes of uvicorn.Config(**config) on host:port until SIGINT or SIGTERM."""
     held = _claim(host, port)
     port = held.getsockname()[1]
+    own_metrics = not os.environ.get(MULTIPROCESS_DIR)
+    if own_metrics:  # read by prometheus_client when a spawned worker imports it
+        os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="adrisk-metrics-")
     context = multiprocessing.get_context("spawn")
     stopping = threading.Event()
     procs: list = []
@@ -103,3 +111,5 @@ def serve(config: dict, host: str, port: int, workers: int) -> None:
         for p in procs:
             p.join(30)
         held.close()
+        if own_metrics:
+            shutil.rmtree(os.environ.pop(MULTIPROCESS_DIR), ignore_errors=True)

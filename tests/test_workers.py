@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -73,3 +74,26 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}/status").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
+
+
+def _health_count(url: str) -> float:
+    """adrisk_requests_total for /health as one scrape, on a connection of its own, reports it."""
+    with httpx.Client(base_url=url, timeout=30) as c:
+        text = c.get("/metrics").text
+    found = re.search(r'^adrisk_requests_total\{path="/health",status="200"\} (\S+)$', text, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_metrics_count_the_requests_of_every_worker(tmp_path):
+    with Server(tmp_path, "--workers", "2") as server:
+        assert wait_for(lambda: len(_workers(server)) == 2), server.tail()
+        assert wait_for(lambda: _listening_sockets(server.port) == 2), server.tail()
+        before = _health_count(server.url)
+        for _ in range(40):  # a connection each, which the kernel spreads over the two workers
+            with httpx.Client(base_url=server.url, timeout=30) as c:
+                assert c.get("/health").status_code == 200
+        assert [_health_count(server.url) for _ in range(12)] == [before + 40] * 12  # whichever worker answers
+        folders = [f for f in Path(tempfile.gettempdir()).glob("adrisk-metrics-*")
+                   if any(f.glob(f"*_{_workers(server)[0]}.db"))]
+        assert len(folders) == 1
+    assert not folders[0].exists()  # removed when the server stops
