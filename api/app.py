@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import re
 import time
 import warnings
 from contextlib import asynccontextmanager
@@ -26,7 +25,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -38,6 +37,7 @@ from classifier.scorer import Scorer
 from . import reload as reloading
 from . import review, web
 from .auth import check_api_key, identify
+from .inputs import CleanStr, JsonBody
 from .metrics import Metrics
 from .middleware import BodyLimitAndRequestId
 from .responses import NOT_JSON, STORE_DOWN, TOO_LARGE
@@ -46,25 +46,17 @@ from .settings import ApiSettings
 log = logging.getLogger("adrisk.api")
 SWAGGER_UI = Path(__file__).resolve().parent / "static" / "swagger-ui"
 JSON_TYPES = ("application/json",)
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 Id = Annotated[int, Field(strict=True, ge=-(2 ** 63), le=2 ** 64 - 1)]  # what JSON tools keep exact
 
 
-class _Body(BaseModel):
-    """A request body: a field it does not know is an error, not silently dropped ({"queue": true} in a body
-    would otherwise be ignored, and nothing queued)."""
-
-    model_config = ConfigDict(extra="forbid")
+class ScoreRequest(JsonBody):
+    text: CleanStr = Field(description="The ad or message to score.")
+    id: CleanStr | Id | None = Field(None, description="Your id, returned with the result: text or a 64-bit integer.")
 
 
-class ScoreRequest(_Body):
-    text: StrictStr = Field(description="The ad or message to score.")
-    id: StrictStr | Id | None = Field(None, description="Your id, returned with the result: text or a 64-bit integer.")
-
-
-class BatchRequest(_Body):
+class BatchRequest(JsonBody):
     items: list[ScoreRequest]
     reasons: Literal["all", "flagged", "none"] = Field(
         "flagged", description="Which items get reasons, lowering phrases and flags: all, flagged (medium or high, "
@@ -75,8 +67,8 @@ class BatchResponse(BaseModel):
     results: list[Result]
 
 
-class IndicatorsRequest(_Body):
-    text: StrictStr = Field(description="The text to search.")
+class IndicatorsRequest(JsonBody):
+    text: CleanStr = Field(description="The text to search.")
     reveal: StrictBool = Field(False, description="Card numbers in full instead of masked.")
 
 
@@ -280,8 +272,7 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         WhatsApp and VK), with spans into the text; no scoring."""
         if len(req.text) > settings.max_text_chars:
             raise HTTPException(413, f"text is {len(req.text)} characters; the limit is {settings.max_text_chars}")
-        text = _SURROGATE.sub("\ufffd", req.text)  # as scoring does: a lone surrogate cannot be encoded back
-        return IndicatorsResponse(indicators=find_indicators(text, reveal=req.reveal))
+        return IndicatorsResponse(indicators=find_indicators(req.text, reveal=req.reveal))
 
     @app.get("/health")
     def health(request: Request, scorer: ScorerDep) -> dict:

@@ -16,13 +16,14 @@ import warnings
 from pathlib import Path
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from classifier.artifact import CARD_FILE, MODEL_FILE, ModelError, default_model_dir
 from classifier.scorer import Scorer
 
 from .auth import Actor, require_admin
+from .inputs import CleanStr, JsonBody
 from .responses import ADMIN_ONLY, TOO_LARGE
 
 log = logging.getLogger("adrisk.api")
@@ -30,10 +31,8 @@ router = APIRouter(tags=["admin"])
 WARM_UP = "warm-up: курьер 5000 в день"
 
 
-class ReloadIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    model: str | None = Field(None, description="A model folder (model.skops + card.json); default ADRISK_MODEL "
+class ReloadIn(JsonBody):
+    model: CleanStr | None = Field(None, description="A model folder (model.skops + card.json); default ADRISK_MODEL "
                                                 "or models/.")
 
 

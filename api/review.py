@@ -12,13 +12,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, StrictStr, model_validator
 from sqlalchemy.exc import SQLAlchemyError
 
 from classifier.featurebag import bag, vocabulary_fingerprint
 from classifier.result import CATEGORIES, POSITIVE, Result
 
 from .auth import actor_of
+from .inputs import JsonBody, without_surrogates
 from .responses import NO_VERDICT, NOT_FOUND, STORE_DOWN, TOO_LARGE
 from .store import BadCursor, NotFound, NoVerdict, Store
 from .store.store import QUEUE_STATUSES, RISKS
@@ -34,14 +35,12 @@ class QueuedResult(Result):
     item_id: int | None = Field(None, description="The review item, when the text was queued; else null.")
 
 
-class VerdictIn(BaseModel):
+class VerdictIn(JsonBody):
     """A moderator's verdict on one item."""
-
-    model_config = ConfigDict(extra="forbid")
 
     verdict: Literal["bait", "not_bait", "unsure"]
     category: Literal[CATEGORIES] | None = Field(None, description="Optional: what kind of bait or not-bait.")
-    note: str | None = Field(None, max_length=2000)
+    note: Annotated[StrictStr, Field(max_length=2000), BeforeValidator(without_surrogates)] | None = None
 
     @model_validator(mode="after")
     def _category_agrees(self):

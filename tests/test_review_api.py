@@ -209,3 +209,20 @@ def test_a_medium_threshold_above_the_high_one_is_refused(scorer, tmp_path):
     done = subprocess.run([adrisk, "serve", "--port", "1"], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "ADRISK_MEDIUM": "0.9", "ADRISK_HIGH": "0.5"})
     assert done.returncode == 2 and done.stderr == "adrisk: ADRISK_MEDIUM 0.9 is above ADRISK_HIGH 0.5\n"
+
+
+def test_a_lone_surrogate_is_replaced_in_every_field_not_a_500(review):
+    raw = '{"text": "Нужен закладчик \\ud800, пиши в лс", "id": "post-\\udc00"}'.encode()
+    with review(store_text=True) as c:
+        r = c.post("/score?queue=true", content=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 200, r.text
+        assert r.json()["id"] == "post-\ufffd"
+        item = c.get(f"/items/{r.json()['item_id']}").json()
+        assert item["text"] == "Нужен закладчик \ufffd, пиши в лс" and item["external_id"] == "post-\ufffd"
+        note = '{"verdict": "bait", "note": "seen \\udfff"}'.encode()
+        r = c.post(f"/items/{item['item_id']}/verdict", content=note, headers={"content-type": "application/json"})
+        assert r.status_code == 201, r.text
+        assert r.json()["verdict"]["note"] == "seen \ufffd"
+        batch = '{"items": [{"text": "a", "id": "\\ud800"}]}'.encode()
+        r = c.post("/score/batch", content=batch, headers={"content-type": "application/json"})
+        assert r.status_code == 200 and r.json()["results"][0]["id"] == "\ufffd"
