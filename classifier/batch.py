@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,10 +160,22 @@ def _closing(rows: Iterator[Row | Rejected], source) -> Iterator[Row | Rejected]
 
 
 class AtomicOutput:
-    """A text or binary file that appears at its final name only when closed without error."""
+    """A text or binary file that appears at its final name only when closed without error. A symbolic link is
+    followed (its target is replaced, the link stays); an existing file keeps its permissions, and a new one
+    gets those the umask gives. A device or a pipe (/dev/null, a FIFO) is written straight into: it cannot be
+    replaced, and renaming over it would put a plain file in its place."""
 
     def __init__(self, path: str, binary: bool = False):
-        self.path = Path(path)
+        self.path = Path(os.path.realpath(path))
+        self.tmp = None
+        try:
+            existing = os.stat(self.path)
+        except FileNotFoundError:
+            existing = None
+        if existing is not None and not stat.S_ISREG(existing.st_mode):
+            self.file = open(self.path, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""}))
+            return
+        self.mode = stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
         self.file = os.fdopen(fd, "wb") if binary else io.open(fd, "w", encoding="utf-8", newline="")
@@ -171,15 +184,24 @@ class AtomicOutput:
         return self.file
 
     def __exit__(self, exc_type, exc, tb):
+        if self.tmp is None:  # a device or a pipe
+            self.file.close()
+            return False
         try:
             if exc_type is None:
                 self.file.flush()
                 os.fsync(self.file.fileno())
             self.file.close()
             if exc_type is None:
-                os.chmod(self.tmp, 0o644)
+                os.chmod(self.tmp, self.mode)
                 os.replace(self.tmp, self.path)
         finally:
             if Path(self.tmp).exists():
                 Path(self.tmp).unlink()
         return False
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -1,5 +1,8 @@
 """Batch readers and the atomic output file."""
 import json
+import os
+import stat
+import threading
 
 import pytest
 
@@ -20,6 +23,30 @@ def test_atomic_output_appears_when_complete(tmp_path):
     with AtomicOutput(str(target)) as f:
         f.write("{}\n")
     assert target.read_text() == "{}\n"
+
+
+def test_atomic_output_follows_a_link_and_keeps_the_files_mode(tmp_path):
+    target, link = tmp_path / "target.jsonl", tmp_path / "link.jsonl"
+    target.write_text("old\n")
+    target.chmod(0o600)
+    link.symlink_to(target)
+    with AtomicOutput(str(link)) as f:
+        f.write("new\n")
+    assert link.is_symlink() and target.read_text() == "new\n"
+    assert target.stat().st_mode & 0o777 == 0o600  # private results stay private
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.jsonl", "target.jsonl"]
+
+
+def test_atomic_output_writes_into_a_pipe_or_device_instead_of_replacing_it(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    with AtomicOutput(str(fifo), binary=True) as f:
+        f.write(b"row\n")
+    reader.join(10)
+    assert got == [b"row\n"] and stat.S_ISFIFO(os.stat(fifo).st_mode)  # as a device is: /dev/null stays one
 
 
 def test_rows_in_equal_rows_out(tmp_path):
