@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 from collections import OrderedDict, deque
 from multiprocessing import get_context
 from pathlib import Path
@@ -83,7 +84,15 @@ def _score_in_worker(args) -> list:
     return _records(_worker_scorer, *args)
 
 
+def _quiet_worker() -> None:
+    """A worker leaves signals to the parent: Ctrl-C reaches it through the parent, which ends the pool (SIGTERM,
+    with its default action here, not a handler inherited from the command)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _init_spawned(model_dir: str | None, medium, high) -> None:
+    _quiet_worker()
     global _worker_scorer
     _worker_scorer = Scorer.load(model_dir, medium, high)
     settle_gc()
@@ -134,7 +143,7 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
     if "fork" in _start_methods():  # workers inherit the loaded model and its warm tables
         _worker_scorer = scorer or Scorer.load(model_dir, medium, high)
         _worker_scorer.records(["warm-up: курьер 5000 в день"], explain=True)
-        pool = get_context("fork").Pool(workers)
+        pool = get_context("fork").Pool(workers, initializer=_quiet_worker)
     else:
         pool = get_context("spawn").Pool(workers, initializer=_init_spawned,
                                          initargs=(str(model_dir) if model_dir else None, medium, high))

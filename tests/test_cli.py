@@ -1,9 +1,16 @@
-"""The `adrisk` command, driven through click's test runner."""
+"""The `adrisk` command, driven through click's test runner (and as a process where signals matter)."""
 import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from api.cli import app
+from services import wait_for
 
 runner = CliRunner()
 BAIT = "Нужен закладчик, 20 000 ₸ в день, пиши в лс"
@@ -336,3 +343,22 @@ def test_counts_in_messages_agree_with_their_number():
     from api.cli import _count
 
     assert [_count(n, "campaign") for n in (0, 1, 2)] == ["0 campaigns", "1 campaign", "2 campaigns"]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_stops_a_score_run_like_ctrl_c(tmp_path, model_dir, workers):
+    from training.corpus import written_examples
+
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    texts = written_examples()["text"].tolist()
+    src.write_text("".join(json.dumps({"id": i, "text": f"{t} #{i}"}, ensure_ascii=False) + "\n"
+                           for i, t in enumerate(texts * 3)), encoding="utf-8")
+    run = subprocess.Popen([str(Path(sys.executable).parent / "adrisk"), "score", str(src), "-o", str(out),
+                            "--model", str(model_dir), "--workers", workers],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert wait_for(lambda: any(tmp_path.glob(".out.jsonl.*.part")), timeout=60)
+    time.sleep(1)  # scoring is under way, in the workers too
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode != 0 and "Aborted" in err and "Traceback" not in err, err[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]  # no output, no .part left behind
