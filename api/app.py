@@ -181,6 +181,7 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
 
     app.openapi = openapi
     app.state.settings = settings
+    app.state.metrics = metrics  # for the page's scoring, which counts as the API's does
     app.state.warnings = []
     app.state.store = review.LazyStore(settings.store_url, settings.store_text)
     app.state.reloader = reloading.Reloader(app)

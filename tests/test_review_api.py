@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -226,3 +227,30 @@ def test_a_lone_surrogate_is_replaced_in_every_field_not_a_500(review):
         batch = '{"items": [{"text": "a", "id": "\\ud800"}]}'.encode()
         r = c.post("/score/batch", content=batch, headers={"content-type": "application/json"})
         assert r.status_code == 200 and r.json()["results"][0]["id"] == "\ufffd"
+
+
+def test_a_form_post_from_another_site_is_refused(review):
+    with review() as c:
+        item = c.post("/score?queue=true", json={"text": BAIT}).json()["item_id"]
+        evil = {"origin": "https://evil.example"}
+        r = c.post(f"/ui/items/{item}/verdict", data={"verdict": "not_bait"}, headers=evil)
+        assert r.status_code == 403 and "evil.example" in r.json()["detail"]
+        assert c.post("/ui/score", data={"text": BAIT, "queue": "on"}, headers={"sec-fetch-site": "cross-site"}
+                      ).status_code == 403
+        assert c.delete(f"/ui/items/{item}/verdict", headers=evil).status_code == 403
+        assert c.get(f"/items/{item}").json()["history"] == []  # nothing was recorded
+        own = {"origin": "http://testserver"}  # the page itself, and a client that names no origin
+        assert c.post(f"/ui/items/{item}/verdict", data={"verdict": "bait"}, headers=own).status_code == 200
+        assert c.post(f"/ui/items/{item}/verdict", data={"verdict": "bait"}).status_code == 200
+        proxied = {"origin": "https://review.example.org", "x-forwarded-host": "review.example.org"}
+        assert c.post("/ui/score", data={"text": "привет"}, headers=proxied).status_code == 200
+
+
+def test_the_pages_scoring_is_counted_in_the_metrics(review):
+    with review() as c:
+        def scored() -> float:
+            return sum(float(v) for v in re.findall(r'^adrisk_scores_total\{risk="\w+"\} (\S+)$',
+                                                    c.get("/metrics").text, re.M))
+        before = scored()
+        c.post("/ui/score", data={"text": BAIT})
+        assert scored() == before + 1

@@ -256,3 +256,21 @@ def test_the_model_card_tab(browser, site, scorer):
     heading = _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#card h2"))
     assert scorer.version in heading.text
     assert "ROC-AUC" in browser.find_element(By.ID, "card").text
+
+
+def test_a_refused_verdict_is_shown_as_an_error_not_as_given(browser, site):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    item = httpx.post(site.url + "/score?queue=true", json={"text": "Курьер-минёр, 50к в неделю, лс"},
+                      timeout=30).json()["item_id"]
+    browser.get(site.url + "/")
+    browser.find_element(By.CSS_SELECTOR, "button[data-tab='queue']").click()
+    _wait(browser, lambda d: d.find_elements(By.ID, f"item-{item}"))
+    article = browser.find_element(By.ID, f"item-{item}")
+    browser.execute_script("arguments[0].click(); arguments[0].dataset.itemId = '987654';", article)  # no such item
+    ActionChains(browser).send_keys("n").perform()
+    _wait(browser, lambda d: d.find_element(By.ID, "status").text.startswith("404"))
+    status = browser.find_element(By.ID, "status")
+    assert status.get_attribute("class") == "error" and "not bait" not in status.text
+    assert "selected" in browser.find_element(By.ID, f"item-{item}").get_attribute("class")  # it stays put

@@ -6,9 +6,11 @@ elsewhere. The fragments under `/ui/` take the same key as the API (the page sen
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -22,7 +24,23 @@ from .render import segments
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["segments"] = segments
-router = APIRouter(include_in_schema=False)
+
+
+async def same_origin(request: Request) -> None:
+    """A form post or delete from another site is refused (403). The page's forms are the kind of request a
+    browser sends cross-site without asking, so without keys any page a moderator opened could record verdicts
+    and poison retraining. Browsers say where a request comes from (Origin, Sec-Fetch-Site); a client that says
+    nothing (curl, a script) is not a browser on another site."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    origin, site = request.headers.get("origin"), request.headers.get("sec-fetch-site")
+    ours = {request.headers.get("host"), request.headers.get("x-forwarded-host")}  # behind a proxy, the public one
+    if site == "cross-site" or (origin and urlsplit(origin).netloc not in ours):
+        raise HTTPException(403, f"a form post from {origin or 'another site'} is refused: the page posts from "
+                                 "its own address")
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(same_origin)])
 PAGE_SIZE = 20
 CHANGED = {"HX-Trigger": "verdict-changed"}  # the page then fetches the counts afresh
 
@@ -50,7 +68,9 @@ async def ui_score(request: Request):
     if len(text) > settings.max_text_chars:
         raise HTTPException(413, f"text is {len(text)} characters; the limit is {settings.max_text_chars}")
     source_id = str(form.get("id", "")).strip() or None  # what finds the post again when texts are not stored
+    started = time.perf_counter()
     result = scorer.score([text], ids=[source_id])[0].model_dump()
+    request.app.state.metrics.observe_scores([result["risk"]], time.perf_counter() - started)
     item_id = await run_in_threadpool(queue_result, request, scorer, text, result) if queue else None
     return _render(request, "_result.html", text=text, r=result, item_id=item_id,
                    thresholds={"medium": scorer.medium, "high": scorer.high})

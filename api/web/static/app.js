@@ -20,8 +20,13 @@
     statusLine(xhr.status + ": " + detail + (xhr.status === 401 ? " (enter your key at the top)" : ""), true);
   });
   document.addEventListener("htmx:sendError", function () { statusLine("the server did not answer", true); });
+  // whether each path's last request failed: htmx.ajax's promise resolves either way
+  var failed = {};
   document.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail.successful) { statusLine(""); }
+    var path = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+    if (path) { failed[path] = !event.detail.successful; }
+    // a success clears an error, not the message of the action before it (a counts refresh follows each verdict)
+    if (event.detail.successful && document.getElementById("status").className === "error") { statusLine(""); }
   });
 
   var activeTab = "check";
@@ -70,15 +75,19 @@
   }
   function giveVerdict(verdict) {
     if (!selected) { return; }
-    var id = selected.dataset.itemId;
-    htmx.ajax("POST", "ui/items/" + id + "/verdict", { target: selected, swap: "outerHTML", values: { verdict: verdict } })
-      .then(function () { statusLine("#" + id + ": " + verdict.replace("_", " ")); after(id, true); });
+    var id = selected.dataset.itemId, path = "ui/items/" + id + "/verdict";
+    htmx.ajax("POST", path, { target: selected, swap: "outerHTML", values: { verdict: verdict } })
+      .then(function () {
+        if (failed[path]) { return; }  // the error is on the status line already, and the selection stays
+        statusLine("#" + id + ": " + verdict.replace("_", " "));
+        after(id, true);
+      });
   }
   function retract() {
     if (!selected) { return; }
-    var id = selected.dataset.itemId;
-    htmx.ajax("DELETE", "ui/items/" + id + "/verdict", { target: selected, swap: "outerHTML" })
-      .then(function () { after(id, false); });
+    var id = selected.dataset.itemId, path = "ui/items/" + id + "/verdict";
+    htmx.ajax("DELETE", path, { target: selected, swap: "outerHTML" })
+      .then(function () { if (!failed[path]) { after(id, false); } });
   }
 
   document.addEventListener("keydown", function (event) {
