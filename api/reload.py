@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
 import threading
 import time
@@ -24,6 +25,7 @@ from classifier.scorer import Scorer
 
 from .auth import Actor, require_admin
 from .inputs import CleanStr, JsonBody
+from .workers import SERVE_WORKERS
 from .responses import ADMIN_ONLY, TOO_LARGE
 
 log = logging.getLogger("adrisk.api")
@@ -44,7 +46,8 @@ class Reloader:
         self.lock = threading.Lock()
 
     def target(self, model: str | Path | None) -> Path:
-        return Path(model) if model else (self.app.state.settings.model or default_model_dir())
+        """The folder to load, absolute (a relative one is the server's working folder's)."""
+        return Path(model or self.app.state.settings.model or default_model_dir()).resolve()
 
     def reload(self, model: str | Path | None = None) -> dict:
         """Load model (default: ADRISK_MODEL or models/), warm it up, swap it in; ModelError if it will not load."""
@@ -99,8 +102,17 @@ def _refreeze() -> None:
 
 @router.post("/admin/reload", responses=ADMIN_ONLY | TOO_LARGE)
 async def reload(request: Request, body: ReloadIn | None = Body(None), _: Actor = Depends(require_admin)) -> dict:
-    """Load a model and swap it in without dropping requests (admin key). The body may name the folder."""
+    """Load a model and swap it in without dropping requests (admin key). The body may name the folder. Under
+    `serve --workers N` only the worker that answers reloads, and the answer says so."""
+    if body and body.model is not None and not body.model.strip():
+        raise HTTPException(422, 'model is empty: name a model folder, or send no "model" for ADRISK_MODEL')
     try:
-        return await run_in_threadpool(request.app.state.reloader.reload, body.model if body else None)
+        done = await run_in_threadpool(request.app.state.reloader.reload, body.model if body else None)
     except ModelError as e:
         raise HTTPException(422, f"model not reloaded, still serving the old one: {e}") from None
+    workers = int(os.environ.get(SERVE_WORKERS, "1"))
+    done |= {"worker_pid": os.getpid(), "workers": workers}
+    if workers > 1:
+        done["note"] = (f"only this worker of {workers} reloaded; a SIGHUP to the server's main process reloads "
+                        "every worker from ADRISK_MODEL")
+    return done

@@ -74,7 +74,7 @@ class LazyStore:
 def store_of(request: Request) -> Store:
     try:
         return request.app.state.store.get()
-    except SQLAlchemyError:
+    except (SQLAlchemyError, OSError):  # OSError: a data folder that cannot be made (a file in its path, no rights)
         log.exception("cannot open the review store")
         raise HTTPException(503, "the review store cannot be opened; see the server log") from None
 

@@ -64,6 +64,9 @@ class ApiSettings(BaseSettings):
         return self
 
 
+RESERVED_NAMES = ("admin", "anonymous")  # api.auth's actors for the admin key and for requests without keys
+
+
 def parse_name_keys(value: str) -> dict[str, str]:
     """`name:key` pairs, comma-separated, as a dict; names and keys unique and non-empty. Errors never echo a key.
 
@@ -78,6 +81,9 @@ def parse_name_keys(value: str) -> dict[str, str]:
         name, key = name.strip(), key.strip()
         if not sep or not name or not key:  # the entry itself may be a key: never echo it
             raise ValueError(f"ADRISK_MODERATOR_KEYS entry {number} is not name:key")
+        if name.lower() in RESERVED_NAMES:
+            raise ValueError(f"ADRISK_MODERATOR_KEYS: {name!r} is what the audit trail calls the admin key or an "
+                             "unkeyed request; give the moderator another name")
         if name in pairs:
             raise ValueError(f"ADRISK_MODERATOR_KEYS lists moderator {name!r} twice")
         if key in pairs.values():

@@ -25,6 +25,7 @@ from .metrics import MULTIPROCESS_DIR
 
 log = logging.getLogger("uvicorn.error")
 STARTUP_FAILURE = 3  # uvicorn's exit code when the app's startup fails
+SERVE_WORKERS = "ADRISK_SERVE_WORKERS"  # how many workers serve started: /admin/reload says it reached one
 
 
 def supported() -> bool:
@@ -68,6 +69,7 @@ def serve(config: dict, host: str, port: int, workers: int) -> None:
     """Run `workers` processes of uvicorn.Config(**config) on host:port until SIGINT or SIGTERM."""
     held = _claim(host, port)
     port = held.getsockname()[1]
+    os.environ[SERVE_WORKERS] = str(workers)
     own_metrics = not os.environ.get(MULTIPROCESS_DIR)
     if own_metrics:  # read by prometheus_client when a spawned worker imports it
         os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="adrisk-metrics-")

@@ -94,6 +94,10 @@ def test_a_bad_model_is_refused_and_the_old_one_keeps_serving(server, tmp_path, 
     assert httpx.post(server.url + "/admin/reload", json={"model": str(empty)}, timeout=60).status_code == 401
     r = httpx.post(server.url + "/admin/reload", json={"modle": "x"}, headers=ADMIN, timeout=60)
     assert r.status_code == 422
+    r = httpx.post(server.url + "/admin/reload", json={"model": " "}, headers=ADMIN, timeout=60)
+    assert r.status_code == 422 and "empty" in r.json()["detail"]  # not a silent reload of the default
+    r = httpx.post(server.url + "/admin/reload", json={"model": "no-such-folder"}, headers=ADMIN, timeout=60)
+    assert r.status_code == 422 and os.sep + "no-such-folder" in r.json()["detail"]  # the path it resolved
     assert httpx.get(server.url + "/health", timeout=10).json()["model_version"] == scorer.version
     assert httpx.post(server.url + "/score", json={"text": BAIT}, headers=ADMIN, timeout=30).status_code == 200
 
@@ -132,3 +136,12 @@ def test_with_several_workers_a_sighup_reloads_every_worker_in_place(tmp_path, m
                 t.join(60)
     assert errors == [] and set(statuses) == {200} and sum(statuses.values()) > 50, (statuses, errors[:3])
     print(f"\ntwo workers, reloaded by a SIGHUP to {to}: {dict(statuses)}")
+
+
+def test_with_several_workers_the_reload_route_says_it_reached_one(tmp_path, model_dir):
+    with Server(tmp_path, "--workers", "2", ADRISK_MODEL=str(model_dir), ADRISK_API_KEY="admin-key") as server:
+        r = httpx.post(server.url + "/admin/reload", headers=ADMIN, timeout=60)
+        assert r.status_code == 200
+        body = r.json()
+        assert body["workers"] == 2 and "only this worker of 2" in body["note"] and "SIGHUP" in body["note"]
+        assert f"[{body['worker_pid']}]" in server.output()  # one of the workers serve started

@@ -163,6 +163,14 @@ def test_the_store_opens_only_when_used(scorer, tmp_path):
         assert (tmp_path / "d" / "adrisk.db").exists()
 
 
+def test_a_data_folder_that_cannot_be_made_is_a_503(scorer, tmp_path):
+    (tmp_path / "afile").write_text("")
+    settings = ApiSettings(database_url=f"sqlite:///{tmp_path / 'afile' / 'data' / 'adrisk.db'}")
+    with TestClient(create_app(settings, scorer=scorer), raise_server_exceptions=False) as c:
+        for r in (c.post("/score?queue=true", json={"text": BAIT}), c.get("/queue"), c.get("/ui/counts")):
+            assert r.status_code == 503 and "cannot be opened" in r.text
+
+
 def test_an_unreachable_database_is_a_503_not_a_traceback(scorer):
     url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
     with TestClient(create_app(ApiSettings(database_url=url), scorer=scorer), raise_server_exceptions=False) as c:
@@ -175,7 +183,7 @@ def test_moderator_key_settings_are_checked():
     from pydantic import ValidationError
 
     assert ApiSettings(moderator_keys="alice:k1, bob:k2").moderators == {"alice": "k1", "bob": "k2"}
-    for bad in ("just-a-secret", "alice:k1,alice:k2", "alice:same,bob:same", ":k"):
+    for bad in ("just-a-secret", "alice:k1,alice:k2", "alice:same,bob:same", ":k", "admin:k1", "Anonymous:k2"):
         with pytest.raises(ValidationError) as e:
             ApiSettings(moderator_keys=bad)
         assert "just-a-secret" not in str(e.value) and "same" not in str(e.value)  # a key is never echoed
