@@ -153,6 +153,36 @@ def test_train_rejects_bad_labels(tmp_path):
     assert res.exit_code == 2 and "bad.csv:2" in res.stderr and "maybe" in res.stderr
 
 
+def test_train_names_rows_without_text_or_label_and_says_what_it_merged(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "Нужен курьер", "label": "legit_job"}\n{"label": "legit_job"}\n'
+                   '{"text": "Закладчик 5к/день", "lang": "ru"}\n{"text": 7, "label": "legit_job"}\n', encoding="utf-8")
+    res = run("train", "--data", bad, "--only-data", "--out", tmp_path / "m")
+    assert res.exit_code == 2
+    assert "bad.jsonl:2: empty text" in res.stderr and "bad.jsonl:3: no label" in res.stderr
+    assert "bad.jsonl:4: text is int" in res.stderr and "nan" not in res.stderr
+    rows = [("Нужен закладчик, 20к в день", "drug_courier")] * 2 + [("Продам диван", "not_recruitment"),
+                                                                   ("Продам диван", "drug_courier")]
+    rows += [(f"Требуется повар в кафе номер {i}", "legit_job") for i in range(20)]
+    rows += [(f"Кладмен нужен, {i}0к в неделю, лс", "drug_courier") for i in range(20)]
+    mine = tmp_path / "mine.csv"
+    mine.write_text("text,label\n" + "".join(f'"{t}",{l}\n' for t, l in rows), encoding="utf-8")
+    res = run("train", "--data", mine, "--only-data", "--out", tmp_path / "m")
+    assert res.exit_code == 0, res.stderr
+    assert "1 repeated row (same text, same label) counted once" in res.output
+    assert "1 text with two or more labels; the first row's label is kept ('Продам диван' -> not_recruitment)" \
+        in res.output
+
+
+@pytest.mark.parametrize("label,says", [("drug_courier", "is bait"), ("legit_job", "is not bait")])
+def test_train_refuses_data_with_one_side_only(tmp_path, label, says):
+    src = tmp_path / "one_side.csv"
+    src.write_text("text,label\n" + "".join(f"текст номер {i},{label}\n" for i in range(30)), encoding="utf-8")
+    res = run("train", "--data", src, "--only-data", "--out", tmp_path / "m")
+    assert res.exit_code == 2 and f"every one of the 30 rows {says}" in res.stderr
+    assert not (tmp_path / "m").exists()
+
+
 def test_interrupted_run_leaves_no_output(tmp_path, model_dir, monkeypatch):
     import classifier.stream
 

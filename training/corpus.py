@@ -19,6 +19,8 @@ class DataError(Exception):
 
 
 def _label(value, path: Path, line: int) -> str:
+    if value is None or value == "" or (isinstance(value, float) and value != value):  # absent from a JSON line
+        raise DataError(f"{path}:{line}: no label")
     text = str(value).strip().lower()
     if text.endswith(".0"):
         text = text[:-2]
@@ -60,10 +62,12 @@ def read_labelled(path: str | Path, kind: str = "user", text_field: str = "text"
     # a column already called text or label that was not chosen gives way to the chosen ones
     frame = frame.drop(columns=[c for c in ("text", "label") if c in frame and c not in (text_field, label_field)])
     frame = frame.rename(columns={text_field: "text", label_field: "label"})
-    frame = frame[frame["text"].astype(str).str.strip() != ""].copy()
-    frame["text"] = frame["text"].astype(str)
     labels, bad = [], []
-    for v, line in zip(frame["label"], frame["_line"]):
+    for t, v, line in zip(frame["text"], frame["label"], frame["_line"]):
+        if not isinstance(t, str) or not t.strip():  # a blank cell, or a JSON line without a text
+            bad.append(f"{path}:{line}: " + ("empty text" if isinstance(t, str) or t is None or t != t
+                                             else f"text is {type(t).__name__}, not a string"))
+            continue
         try:
             labels.append(_label(v, path, line))
         except DataError as e:
@@ -93,14 +97,39 @@ def generated_examples(seeds_dir: Path = SEEDS_DIR, per_label: int = 250, seed: 
 
 def build_corpus(user_files: list[str | Path] = (), seeds_dir: Path = SEEDS_DIR, per_label: int = 250,
                  include_project: bool = True, text_field: str = "text", label_field: str = "label",
-                 overrides: pd.DataFrame | None = None) -> pd.DataFrame:
+                 overrides: pd.DataFrame | None = None, log=None) -> pd.DataFrame:
     """Project corpus plus user files, exact duplicates dropped (first occurrence wins). Rows of overrides
-    (moderators' verdicts) come first, so their label wins over any other row with the same text."""
+    (moderators' verdicts) come first, then the user files, so their label wins over a project row with the
+    same text. With log, what was dropped from the user's rows is said: repeats, and texts given two labels."""
     frames = [overrides] if overrides is not None and len(overrides) else []
+    user = [read_labelled(p, "user", text_field, label_field) for p in user_files]
+    frames += user
     frames += [written_examples(seeds_dir), generated_examples(seeds_dir, per_label)] if include_project else []
-    frames += [read_labelled(p, "user", text_field, label_field) for p in user_files]
     if not frames:
         raise DataError("no training data: give --data FILE or keep the project corpus")
     corpus = pd.concat(frames, ignore_index=True)
+    if log and user:
+        _say_dropped(pd.concat(user, ignore_index=True), corpus, log)
     corpus = corpus.drop_duplicates(subset="text", keep="first").reset_index(drop=True)
     return corpus
+
+
+def _say_dropped(user: pd.DataFrame, corpus: pd.DataFrame, log) -> None:
+    repeats = int(user.duplicated(subset=["text", "label"]).sum())
+    labels = user.groupby("text")["label"].nunique()
+    torn = labels[labels > 1]
+    if repeats:
+        log(f"your files: {_rows(repeats, 'repeated row')} (same text, same label) counted once")
+    if len(torn):
+        first = user.drop_duplicates(subset="text").set_index("text")["label"]
+        shown = "; ".join(f"{t[:60]!r} -> {first[t]}" for t in torn.index[:3])
+        log(f"your files: {_rows(len(torn), 'text')} with two or more labels; the first row's label is kept "
+            f"({shown}{'; ...' if len(torn) > 3 else ''})")
+    project = corpus[corpus["kind"].isin(["written", "generated"])]
+    overruled = int(project["text"].isin(set(user["text"])).sum())
+    if overruled:
+        log(f"your files: {_rows(overruled, 'text')} of yours in the project corpus too; your label is used")
+
+
+def _rows(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

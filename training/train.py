@@ -113,9 +113,14 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
         s = replace(s, target_prevalence=prior)
     started = time.perf_counter()
     corpus = build_corpus(user_files, per_label=s.generated_per_label, include_project=project_corpus,
-                          text_field=text_field, label_field=label_field, overrides=overrides)
+                          text_field=text_field, label_field=label_field, overrides=overrides, log=log)
     log(f"corpus: {len(corpus)} examples ({', '.join(f'{k} {v}' for k, v in counts(corpus)['by_label'].items())})")
     y = np.isin(corpus["label"].to_numpy(), list(POSITIVE)).astype(int)
+    if y.all() or not y.any():  # a model that has seen one side scores everything as that side
+        have, need = ("bait", "not bait (legit_job or not_recruitment)") if y.all() else \
+            ("not bait", "bait (drug_courier or scam_recruitment)")
+        raise ValueError(f"every one of the {len(corpus)} rows is {have}: a model needs rows of both sides, so add "
+                         f"some that are {need}")
     pipeline, tuned = None, None
     thresholds = {"medium": s.medium if s.medium is not None else 0.5, "high": s.high if s.high is not None else 0.8}
     try:
