@@ -228,7 +228,10 @@ def score(input, output, model, fmt, out_fmt, text_field, id_field, delimiter, e
             summary = score_stream(rows, writer, on_reject, scorer=scorer, model_dir=model, workers=workers,
                                    explain=explain_mode, progress=bar.update if bar else None,
                                    medium=medium, high=high, reveal=reveal)
-        except InputError as e:
+        except InputError as e:  # the input broke off: on stdout the rows before it stand (a file is not kept)
+            if not output:
+                writer.close()
+                stream.flush()
             _fail(str(e))
         writer.close()
         stream.flush()

@@ -17,7 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .batch import Rejected, Row, Summary
+from .batch import InputError, Rejected, Row, Summary
 from .scorer import Scorer
 from .writers import Writer, encode_result
 
@@ -101,16 +101,21 @@ def _init_spawned(model_dir: str | None, medium, high) -> None:
 def _chunks(rows: Iterable[Row | Rejected], size: int, on_reject: Callable[[Rejected], None],
             summary: Summary) -> Iterator[list[Row]]:
     chunk: list[Row] = []
-    for row in rows:
-        summary.read += 1
-        if isinstance(row, Rejected):
-            summary.rejected += 1
-            on_reject(row)
-            continue
-        chunk.append(row)
-        if len(chunk) >= size:
+    try:
+        for row in rows:
+            summary.read += 1
+            if isinstance(row, Rejected):
+                summary.rejected += 1
+                on_reject(row)
+                continue
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    except InputError:  # the input cannot be read on (a JSON array broken in the middle): the rows before it count
+        if chunk:
             yield chunk
-            chunk = []
+        raise
     if chunk:
         yield chunk
 
@@ -166,21 +171,27 @@ def score_stream(rows: Iterable[Row | Rejected], writer: Writer, on_reject: Call
             sent -= len(todo)
             _emit(chunk, cache.fill(texts, found), writer, summary, progress)
 
-        for chunk in chunks:
-            texts = [r.text for r in chunk]
-            found, todo = cache.split(texts)
-            todo = [t for t in todo if t not in in_flight]  # an earlier chunk brings it into the cache first
-            in_flight.update(todo)
-            job = pool.apply_async(_score_in_worker, ((todo, explain, reveal, encoded),)) if todo else None
-            size = sum(map(len, texts))
-            pending.append((chunk, texts, found, todo, job, size))
-            held += size
-            sent += len(todo)
-            while held > READ_AHEAD_CHARS or sent > cache.size // 2:
+        try:
+            for chunk in chunks:
+                texts = [r.text for r in chunk]
+                found, todo = cache.split(texts)
+                todo = [t for t in todo if t not in in_flight]  # an earlier chunk brings it into the cache first
+                in_flight.update(todo)
+                job = pool.apply_async(_score_in_worker, ((todo, explain, reveal, encoded),)) if todo else None
+                size = sum(map(len, texts))
+                pending.append((chunk, texts, found, todo, job, size))
+                held += size
+                sent += len(todo)
+                while held > READ_AHEAD_CHARS or sent > cache.size // 2:
+                    finish()
+                # Rows whose results are back are written now, in order, not all at the end with the other core
+                # idle.
+                while pending and (pending[0][4] is None or pending[0][4].ready()):
+                    finish()
+        except InputError:  # the input broke off: the rows read before it are written, then the error stands
+            while pending:
                 finish()
-            # Rows whose results are back are written now, in order, not all at the end with the other core idle.
-            while pending and (pending[0][4] is None or pending[0][4].ready()):
-                finish()
+            raise
         while pending:
             finish()
     return summary

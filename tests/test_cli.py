@@ -183,6 +183,16 @@ def test_train_refuses_data_with_one_side_only(tmp_path, label, says):
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_json_array_broken_midway_on_stdin_keeps_the_rows_before_it(tmp_path, model_dir, workers):
+    broken = json.dumps([{"id": 1, "text": BAIT}, {"id": 2, "text": LEGIT}], ensure_ascii=False)[:-1] + ', {"id": 3, "te'
+    res = run("score", "-", "--model", model_dir, "--workers", workers, input=broken)
+    assert res.exit_code == 2 and "after element 1" in res.stderr
+    assert [json.loads(line)["id"] for line in res.stdout.splitlines()] == [1, 2]
+    res = run("score", "-", "--model", model_dir, "-o", tmp_path / "out.jsonl", input=broken)
+    assert res.exit_code == 2 and not (tmp_path / "out.jsonl").exists()  # a file appears only when complete
+
+
 def test_interrupted_run_leaves_no_output(tmp_path, model_dir, monkeypatch):
     import classifier.stream
 
