@@ -76,7 +76,8 @@ def _rejection_reporter(errors: Optional[Path], stack: ExitStack):
     return on_reject
 
 
-def model_opt(help: str = "Model folder (default: models/)."):
+def model_opt(help: str = "Model folder (default: the project's models/, beside classifier/, whatever the "
+                          "current folder)."):
     return click.option("--model", "-m", type=PATH, envvar="ADRISK_MODEL", show_envvar=True, help=help)
 
 
@@ -101,7 +102,8 @@ bands_and_reveal = _options(
 @click.option("--data", "-d", type=PATH, multiple=True, show_default=False,
               help="Labelled CSV/JSONL (text, label: drug_courier, scam_recruitment, legit_job, not_recruitment, "
                    "or 1/0 for scam/not); repeatable.")
-@click.option("--out", "-o", type=PATH, help="Model folder to write (default: models/).")
+@click.option("--out", "-o", type=PATH,
+              help="Model folder to write (default: the project's models/, beside classifier/).")
 @click.option("--dev", type=PATH, help="Labelled real data to report on in the card.")
 @click.option("--only-data", is_flag=True, show_default=False, help="Train on --data alone, without the project corpus.")
 @click.option("--folds", type=int, default=3, help="Cross-validation folds.")
@@ -113,7 +115,8 @@ bands_and_reveal = _options(
 @click.option("--force", is_flag=True, show_default=False, help="Replace the model already in the output folder.")
 @click.option("--feedback", help="A review store (database URL or SQLite file): also learn from its moderators' "
               "verdicts, into a new folder.")
-@model_opt("With --feedback: the model whose vocabulary the stored features use (default: models/).")
+@model_opt("With --feedback: the model whose vocabulary the stored features use (default: the project's "
+           "models/).")
 def train(data, out, dev, only_data, folds, text_field, label_field, tune, prior, force, feedback, model):
     """Train a model and write it with its card. Trains on the project corpus plus your labelled files (or
     those alone with --only-data); refuses to replace an existing model without --force."""

@@ -173,7 +173,8 @@ class AtomicOutput:
         except FileNotFoundError:
             existing = None
         if existing is not None and not stat.S_ISREG(existing.st_mode):
-            self.file = open(self.path, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""}))
+            text = {} if binary else {"encoding": "utf-8", "newline": ""}
+            self.file = open(self.path, "wb" if binary else "w", **text)
             return
         self.mode = stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask()
         self.path.parent.mkdir(parents=True, exist_ok=True)
