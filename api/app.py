@@ -176,6 +176,12 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
                         operation["security"] = [{"ApiKey": []}]
                         operation.setdefault("responses", {}).setdefault(
                             "401", {"description": "Keys are configured and X-API-Key is missing or wrong"})
+            # a route's own check (a bad cursor, a risk filter, a model folder) answers 422 with one sentence
+            errors = schema["components"]["schemas"].get("HTTPValidationError")
+            if errors:
+                listed = errors["properties"]["detail"]
+                errors["properties"]["detail"] = {"title": "Detail", "anyOf": [
+                    {k: v for k, v in listed.items() if k != "title"}, {"type": "string"}]}
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -224,7 +230,8 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        errors = [{"loc": list(e.get("loc", [])), "msg": _message(e)} for e in exc.errors()[:20]]
+        errors = [{"loc": list(e.get("loc", [])), "msg": _message(e), "type": e.get("type", "value_error")}
+                  for e in exc.errors()[:20]]
         return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

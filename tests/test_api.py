@@ -54,7 +54,7 @@ def test_bad_requests_get_4xx(client, payload, expected):
 def test_an_unknown_body_field_is_named_not_dropped(client):
     r = client.post("/score", json={"text": "Нужен курьер", "queue": True})
     assert r.status_code == 422
-    assert r.json()["detail"] == [{"loc": ["body", "queue"],
+    assert r.json()["detail"] == [{"loc": ["body", "queue"], "type": "extra_forbidden",
                                    "msg": "unknown field 'queue'; queue is a query parameter (?queue=true)"}]
     r = client.post("/score/batch", json={"items": [{"text": "a", "lang": "ru"}]})
     assert r.status_code == 422 and r.json()["detail"][0]["msg"] == "unknown field 'lang'"
@@ -205,6 +205,15 @@ ANSWERS = {  # the errors each route can give (beside 401 and 422), as the route
     ("delete", "/items/{item_id}/verdict"): {"404", "409", "503"}, ("get", "/feedback/export"): {"503"},
     ("post", "/admin/reload"): {"403", "413"},
 }
+
+
+def test_a_422_answer_has_the_shape_the_schema_declares(client):
+    errors = client.get("/openapi.json").json()["components"]["schemas"]
+    detail = errors["HTTPValidationError"]["properties"]["detail"]["anyOf"]
+    assert {"type": "string"} in detail and errors["ValidationError"]["required"] == ["loc", "msg", "type"]
+    listed = client.post("/score", json={"text": 5}).json()["detail"]
+    assert listed and all({"loc", "msg", "type"} <= set(e) for e in listed)
+    assert isinstance(client.get("/queue?risk=extreme").json()["detail"], str)
 
 
 def test_the_schema_declares_each_routes_errors(client):
