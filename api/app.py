@@ -37,7 +37,7 @@ from classifier.scorer import Scorer
 from . import reload as reloading
 from . import review, web
 from .auth import check_api_key, identify
-from .inputs import CleanStr, JsonBody
+from .inputs import CleanStr, JsonBody, known_query
 from .metrics import Metrics
 from .middleware import BodyLimitAndRequestId
 from .responses import NOT_JSON, STORE_DOWN, TOO_LARGE
@@ -150,7 +150,7 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
 
     app = FastAPI(title="adrisk", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Scores job ads and recruitment messages for drug-courier and scam recruitment bait.",
-                  dependencies=[Depends(check_api_key)])
+                  dependencies=[Depends(check_api_key), Depends(known_query)])
     app.mount("/docs/assets", StaticFiles(directory=SWAGGER_UI), name="docs-assets")
 
     async def docs(request: Request) -> HTMLResponse:

@@ -1,9 +1,11 @@
-"""What every request body shares: a field it does not know is an error, and its strings are UTF-8 safe."""
+"""What every request shares: a body field or query parameter a route does not know is an error, and a body's
+strings are UTF-8 safe."""
 from __future__ import annotations
 
 import re
 from typing import Annotated
 
+from fastapi import HTTPException, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictStr
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -25,3 +27,22 @@ class JsonBody(BaseModel):
     would otherwise be ignored, and nothing queued)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+async def known_query(request: Request) -> None:
+    """A query parameter the route does not take is a 422 naming it, not dropped (`/score/batch?queue=true`,
+    `?Queue=true` and `/score?reveal=true` had answered 200 with nothing queued or revealed)."""
+    route = request.scope.get("route")
+    if not request.query_params or not hasattr(route, "dependant") or request.url.path == "/health":
+        return  # (a liveness probe may add its own parameters)
+    takes = set(_query_names(route.dependant))
+    unknown = sorted(set(request.query_params) - takes)
+    if unknown:
+        listed = ", ".join(sorted(takes)) or "none"
+        raise HTTPException(422, f"unknown query parameter {', '.join(map(repr, unknown))}: this route takes {listed}")
+
+
+def _query_names(dependant):
+    yield from (p.alias for p in dependant.query_params)
+    for sub in dependant.dependencies:
+        yield from _query_names(sub)

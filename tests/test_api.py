@@ -231,3 +231,13 @@ def test_the_schema_says_which_routes_take_the_key(client):
     score = schema["paths"]["/score"]["post"]
     assert score["security"] == [{"ApiKey": []}] and "401" in score["responses"]
     assert "security" not in schema["paths"]["/health"]["get"]  # liveness probes stay open
+
+
+@pytest.mark.parametrize("path,query", [("/score/batch", "queue=true"), ("/score", "Queue=true"),
+                                        ("/score", "reveal=true")])
+def test_an_unknown_query_parameter_is_named_not_dropped(client, path, query):
+    body = {"items": [{"text": "a"}]} if path.endswith("batch") else {"text": "a"}
+    r = client.post(f"{path}?{query}", json=body)
+    assert r.status_code == 422 and f"unknown query parameter '{query.split('=')[0]}'" in r.json()["detail"]
+    assert client.post("/score?queue=false", json={"text": "a"}).status_code == 200
+    assert client.get("/health?probe=1").status_code == 200
