@@ -37,7 +37,7 @@ from classifier.scorer import Scorer
 from . import reload as reloading
 from . import review, web
 from .auth import check_api_key, identify
-from .inputs import CleanStr, JsonBody, known_query
+from .inputs import CleanStr, JsonBody, error_message, known_query
 from .metrics import Metrics
 from .middleware import BodyLimitAndRequestId
 from .responses import NOT_JSON, STORE_DOWN, TOO_LARGE
@@ -74,19 +74,6 @@ class IndicatorsRequest(JsonBody):
 
 class IndicatorsResponse(BaseModel):
     indicators: list[Indicator]
-
-
-QUERY_PARAMETERS = ("queue",)  # what a client may put in the body by mistake
-
-
-def _message(error: dict) -> str:
-    """A validation error's message: a validator's own words without pydantic's "Value error, " before them, and
-    an unknown field named, with where it belongs if it is a query parameter."""
-    if error.get("type") == "extra_forbidden":
-        name = str(error["loc"][-1])
-        where = f"; {name} is a query parameter (?{name}=true)" if name in QUERY_PARAMETERS else ""
-        return f"unknown field {name!r}{where}"
-    return error.get("msg", "").removeprefix("Value error, ")
 
 
 async def get_scorer(request: Request) -> Scorer:
@@ -230,7 +217,7 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        errors = [{"loc": list(e.get("loc", [])), "msg": _message(e), "type": e.get("type", "value_error")}
+        errors = [{"loc": list(e.get("loc", [])), "msg": error_message(e), "type": e.get("type", "value_error")}
                   for e in exc.errors()[:20]]
         return JSONResponse({"detail": errors}, status_code=422)
 

@@ -46,3 +46,16 @@ def _query_names(dependant):
     yield from (p.alias for p in dependant.query_params)
     for sub in dependant.dependencies:
         yield from _query_names(sub)
+
+
+QUERY_PARAMETERS = ("queue",)  # what a client may put in the body by mistake
+
+
+def error_message(error: dict) -> str:
+    """A validation error's message: a validator's own words without pydantic's "Value error, " before them, and
+    an unknown field named, with where it belongs if it is a query parameter."""
+    if error.get("type") == "extra_forbidden":
+        name = str(error["loc"][-1])
+        where = f"; {name} is a query parameter (?{name}=true)" if name in QUERY_PARAMETERS else ""
+        return f"unknown field {name!r}{where}"
+    return error.get("msg", "").removeprefix("Value error, ")

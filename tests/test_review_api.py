@@ -262,3 +262,16 @@ def test_the_pages_scoring_is_counted_in_the_metrics(review):
         before = scored()
         c.post("/ui/score", data={"text": BAIT})
         assert scored() == before + 1
+
+
+def test_the_pages_forms_read_raw_utf8_and_name_the_field_in_errors(review):
+    with review() as c:
+        raw = f"text={BAIT}&queue=on".encode()  # as curl -d sends it: not percent-encoded
+        r = c.post("/ui/score", content=raw, headers={"content-type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 200 and BAIT.split(",")[0] in r.text
+        item = int(re.search(r"#(\d+)", r.text).group(1))
+        assert c.get(f"/items/{item}").json()["risk"] == "high"  # scored as the words it is, not as Latin-1
+        r = c.post(f"/ui/items/{item}/verdict", data={})
+        assert r.status_code == 422 and r.json()["detail"] == "verdict: Field required"
+        r = c.post(f"/ui/items/{item}/verdict", data={"verdict": "bait", "foo": "1"})
+        assert r.status_code == 422 and r.json()["detail"] == "unknown field 'foo'"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from ..inputs import error_message
 from ..review import (ItemId, VerdictIn, _stored, get_item, queue_page, queue_result, record_verdict, retract_verdict,
                       store_of)
 from .render import segments
@@ -60,9 +61,17 @@ def page(request: Request):
                    max_chars=settings.max_text_chars)
 
 
+async def _form(request: Request) -> dict[str, str]:
+    """A form post's fields. A browser percent-encodes them; a script may send raw UTF-8, which the multipart
+    parser would read as Latin-1 (Нужен -> Ð\x9dÑ\x83...), so the body is decoded as UTF-8 here."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        return {k: str(v) for k, v in (await request.form()).items()}
+    return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+
+
 @router.post("/ui/score", response_class=HTMLResponse)
 async def ui_score(request: Request):
-    form = await request.form()
+    form = await _form(request)
     text, queue = str(form.get("text", "")), form.get("queue") in ("on", "true", "1")
     settings, scorer = request.app.state.settings, request.app.state.scorer
     if len(text) > settings.max_text_chars:
@@ -88,15 +97,19 @@ def ui_queue(request: Request, status: str = "pending", risk: str | None = None,
 
 @router.post("/ui/items/{item_id}/verdict", response_class=HTMLResponse)
 async def ui_verdict(request: Request, item_id: ItemId):
-    form = await request.form()
-    fields = {k: str(v) for k, v in form.items() if str(v) != ""}
+    fields = {k: v for k, v in (await _form(request)).items() if v != ""}
     try:
         body = VerdictIn(**fields)
-    except ValidationError as e:
-        raise HTTPException(422, "; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())) from None
+    except ValidationError as e:  # each message with the field it is about
+        raise HTTPException(422, "; ".join(_named(err) for err in e.errors())) from None
     await run_in_threadpool(record_verdict, request, item_id, body)
     item = await run_in_threadpool(get_item, request, item_id)
     return _render(request, "_item.html", item=item, headers=CHANGED)
+
+
+def _named(error: dict) -> str:
+    message, loc = error_message(error), [str(x) for x in error.get("loc", ())]
+    return message if error.get("type") == "extra_forbidden" or not loc else f"{loc[0]}: {message}"
 
 
 @router.delete("/ui/items/{item_id}/verdict", response_class=HTMLResponse)
