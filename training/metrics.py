@@ -45,7 +45,8 @@ def report(labels, scores, groups=None) -> dict:
         out["recall_at_1pct_fpr"], out["threshold_1pct_fpr"] = recall_at_fpr(y, s, 0.01)
     dec = s >= 0.5
     tp, fp = int((dec & (y == 1)).sum()), int((dec & (y == 0)).sum())
-    out["at_0.5"] = {"precision": tp / max(tp + fp, 1), "recall": tp / max(int(y.sum()), 1)}
+    # None where the figure has no rows to stand on (nothing at or above 0.5; no bait at all)
+    out["at_0.5"] = {"precision": tp / (tp + fp) if tp + fp else None, "recall": tp / int(y.sum()) if y.sum() else None}
     out["ece_10"] = ece(y, s)
     if groups is not None:
         groups = np.asarray(groups)
@@ -62,8 +63,10 @@ def format_report(r: dict) -> str:
     lines = [f"n={r['n']} positives={r['positives']}"]
     if "roc_auc" in r:
         lines.append(f"ROC-AUC {r['roc_auc']:.4f}   PR-AUC {r['pr_auc']:.4f}   recall@1%FPR {r['recall_at_1pct_fpr']:.3f}")
-    lines.append(f"at score>=0.5: precision {r['at_0.5']['precision']:.3f} recall {r['at_0.5']['recall']:.3f}"
-                 f"   ECE(10 bins) {r['ece_10']:.3f}")
+    at = r["at_0.5"]
+    precision = "undefined (no row at 0.5 or above)" if at["precision"] is None else f"{at['precision']:.3f}"
+    recall = "undefined (no bait rows)" if at["recall"] is None else f"{at['recall']:.3f}"
+    lines.append(f"at score>=0.5: precision {precision} recall {recall}   ECE(10 bins) {r['ece_10']:.3f}")
     if "false_alarm_rate_at_0.5" in r:
         lines.append("false alarms at 0.5 by group: "
                      + ", ".join(f"{g} {v:.3f}" for g, v in r["false_alarm_rate_at_0.5"].items()))
