@@ -37,7 +37,7 @@ from classifier.scorer import Scorer
 from . import reload as reloading
 from . import review, web
 from .auth import check_api_key, identify
-from .inputs import CleanStr, JsonBody, error_message, known_query
+from .inputs import CleanStr, JsonBody, error_message, known_query, require_json
 from .metrics import Metrics
 from .middleware import BodyLimitAndRequestId
 from .responses import NOT_JSON, STORE_DOWN, TOO_LARGE
@@ -45,7 +45,6 @@ from .settings import ApiSettings
 
 log = logging.getLogger("adrisk.api")
 SWAGGER_UI = Path(__file__).resolve().parent / "static" / "swagger-ui"
-JSON_TYPES = ("application/json",)
 
 
 Id = Annotated[int, Field(strict=True, ge=-(2 ** 63), le=2 ** 64 - 1)]  # what JSON tools keep exact
@@ -82,15 +81,6 @@ async def get_scorer(request: Request) -> Scorer:
 
 async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
-
-
-async def require_json(request: Request) -> None:
-    """415 for a body that is not JSON, naming the content type received and the one expected."""
-    given = request.headers.get("content-type", "")
-    media = given.split(";")[0].strip().lower()
-    if media not in JSON_TYPES and not (media.startswith("application/") and media.endswith("+json")):
-        raise HTTPException(415, f"content type {given!r} received; send the body as application/json"
-                            if given else "no content type received; send the body as application/json")
 
 
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
@@ -261,7 +251,8 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         metrics.observe_scores([r["risk"] for r in results], time.perf_counter() - started)
         return Response(orjson.dumps({"results": results}), media_type="application/json")
 
-    @app.post("/indicators", response_model=IndicatorsResponse, responses=TOO_LARGE)
+    @app.post("/indicators", response_model=IndicatorsResponse, responses=NOT_JSON | TOO_LARGE,
+              dependencies=[Depends(require_json)])
     async def indicators(req: IndicatorsRequest, settings: SettingsDep) -> IndicatorsResponse:
         """Indicators in one text (handles, bots, invites, phones, cards, IBANs, wallets, links, e-mails,
         WhatsApp and VK), with spans into the text; no scoring."""

@@ -59,3 +59,21 @@ def error_message(error: dict) -> str:
         where = f"; {name} is a query parameter (?{name}=true)" if name in QUERY_PARAMETERS else ""
         return f"unknown field {name!r}{where}"
     return error.get("msg", "").removeprefix("Value error, ")
+
+
+JSON_TYPES = ("application/json",)
+
+
+async def require_json(request: Request) -> None:
+    """415 for a body that is not JSON, naming the content type received and the one expected."""
+    given = request.headers.get("content-type", "")
+    media = given.split(";")[0].strip().lower()
+    if media not in JSON_TYPES and not (media.startswith("application/") and media.endswith("+json")):
+        raise HTTPException(415, f"content type {given!r} received; send the body as application/json"
+                            if given else "no content type received; send the body as application/json")
+
+
+async def json_if_any(request: Request) -> None:
+    """require_json for a route whose body is optional: a request without a body passes."""
+    if request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers:
+        await require_json(request)

@@ -24,9 +24,9 @@ from classifier.artifact import CARD_FILE, MODEL_FILE, ModelError, default_model
 from classifier.scorer import Scorer
 
 from .auth import Actor, require_admin
-from .inputs import CleanStr, JsonBody
+from .inputs import CleanStr, JsonBody, json_if_any
 from .workers import SERVE_WORKERS
-from .responses import ADMIN_ONLY, TOO_LARGE
+from .responses import ADMIN_ONLY, NOT_JSON, TOO_LARGE
 
 log = logging.getLogger("adrisk.api")
 router = APIRouter(tags=["admin"])
@@ -100,7 +100,7 @@ def _refreeze() -> None:
     gc.freeze()
 
 
-@router.post("/admin/reload", responses=ADMIN_ONLY | TOO_LARGE)
+@router.post("/admin/reload", responses=ADMIN_ONLY | NOT_JSON | TOO_LARGE, dependencies=[Depends(json_if_any)])
 async def reload(request: Request, body: ReloadIn | None = Body(None), _: Actor = Depends(require_admin)) -> dict:
     """Load a model and swap it in without dropping requests (admin key). The body may name the folder. Under
     `serve --workers N` only the worker that answers reloads, and the answer says so."""

@@ -19,8 +19,8 @@ from classifier.featurebag import bag, vocabulary_fingerprint
 from classifier.result import CATEGORIES, POSITIVE, Result
 
 from .auth import actor_of
-from .inputs import JsonBody, without_surrogates
-from .responses import NO_VERDICT, NOT_FOUND, STORE_DOWN, TOO_LARGE
+from .inputs import JsonBody, require_json, without_surrogates
+from .responses import NO_VERDICT, NOT_FOUND, NOT_JSON, STORE_DOWN, TOO_LARGE
 from .store import BadCursor, NotFound, NoVerdict, Store
 from .store.store import QUEUE_STATUSES, RISKS
 
@@ -157,7 +157,8 @@ def item(request: Request, item_id: ItemId) -> dict:
     return get_item(request, item_id)
 
 
-@router.post("/items/{item_id}/verdict", status_code=201, responses=NOT_FOUND | TOO_LARGE | STORE_DOWN)
+@router.post("/items/{item_id}/verdict", status_code=201, dependencies=[Depends(require_json)],
+             responses=NOT_FOUND | NOT_JSON | TOO_LARGE | STORE_DOWN)
 def verdict(request: Request, item_id: ItemId, body: VerdictIn) -> dict:
     """Record a verdict; the latest one is the item's verdict, earlier ones stay in its history."""
     return record_verdict(request, item_id, body)

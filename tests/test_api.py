@@ -166,6 +166,14 @@ def test_the_vendored_assets_carry_their_license():
     assert "Apache License" in (SWAGGER_UI / "LICENSE").read_text(encoding="utf-8")
 
 
+def test_every_json_route_refuses_another_content_type_with_415(client):
+    for path in ("/indicators", "/items/1/verdict", "/admin/reload"):
+        r = client.post(path, content=b'{"text": "hi", "verdict": "bait"}', headers={"content-type": "text/plain"})
+        assert r.status_code == 415 and "text/plain" in r.json()["detail"], path
+    assert client.post("/admin/reload", json={"model": "/nowhere"}).status_code == 422  # JSON: on to the route
+    assert client.post("/admin/reload").status_code != 415  # no body at all: the default folder
+
+
 @pytest.mark.parametrize("path", ["/score", "/score/batch"])
 def test_a_body_that_is_not_json_gets_415(client, path):
     r = client.post(path, content=b"hello", headers={"content-type": "text/plain"})
@@ -200,10 +208,10 @@ def test_health_says_when_the_model_has_seen_no_real_data(scorer):
 
 ANSWERS = {  # the errors each route can give (beside 401 and 422), as the routes' code raises them
     ("post", "/score"): {"413", "415", "503"}, ("post", "/score/batch"): {"413", "415"},
-    ("post", "/indicators"): {"413"}, ("get", "/queue"): {"503"}, ("get", "/items/{item_id}"): {"404", "503"},
-    ("post", "/items/{item_id}/verdict"): {"404", "413", "503"},
+    ("post", "/indicators"): {"413", "415"}, ("get", "/queue"): {"503"}, ("get", "/items/{item_id}"): {"404", "503"},
+    ("post", "/items/{item_id}/verdict"): {"404", "413", "415", "503"},
     ("delete", "/items/{item_id}/verdict"): {"404", "409", "503"}, ("get", "/feedback/export"): {"503"},
-    ("post", "/admin/reload"): {"403", "413"},
+    ("post", "/admin/reload"): {"403", "413", "415"},
 }
 
 
