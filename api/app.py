@@ -83,6 +83,7 @@ async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
+FASTAPI_UNPARSED = "There was an error parsing the body"  # FastAPI's 400 when reading the body failed
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 
@@ -213,6 +214,9 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and exc.detail == FASTAPI_UNPARSED:  # a body that did not decode (not UTF-8)
+            return JSONResponse({"detail": [{"loc": ["body"], "msg": "malformed JSON (the body is not valid UTF-8)",
+                                             "type": "json_invalid"}]}, status_code=422)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)

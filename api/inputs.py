@@ -54,6 +54,10 @@ QUERY_PARAMETERS = ("queue",)  # what a client may put in the body by mistake
 def error_message(error: dict) -> str:
     """A validation error's message: a validator's own words without pydantic's "Value error, " before them, and
     an unknown field named, with where it belongs if it is a query parameter."""
+    if error.get("type") == "json_invalid" and error.get("ctx", {}).get("error"):  # where the JSON broke
+        loc = error.get("loc", ())
+        at = f" at character {loc[-1]}" if loc and isinstance(loc[-1], int) else ""
+        return f"malformed JSON ({str(error['ctx']['error']).removesuffix(' at')}{at})"
     if error.get("type") == "extra_forbidden":
         name = str(error["loc"][-1])
         where = f"; {name} is a query parameter (?{name}=true)" if name in QUERY_PARAMETERS else ""

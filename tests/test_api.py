@@ -249,3 +249,11 @@ def test_an_unknown_query_parameter_is_named_not_dropped(client, path, query):
     assert r.status_code == 422 and f"unknown query parameter '{query.split('=')[0]}'" in r.json()["detail"]
     assert client.post("/score?queue=false", json={"text": "a"}).status_code == 200
     assert client.get("/health?probe=1").status_code == 200
+
+
+def test_a_broken_or_undecodable_body_is_a_422_that_says_where(client):
+    r = client.post("/score", content=b'{"text": "abc', headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"] == "malformed JSON (Unterminated string starting at character 9)"
+    r = client.post("/score", content=b'{"text": "\xff\xfe"}', headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"][0]["msg"] == "malformed JSON (the body is not valid UTF-8)"
