@@ -100,7 +100,8 @@ def build_corpus(user_files: list[str | Path] = (), seeds_dir: Path = SEEDS_DIR,
                  overrides: pd.DataFrame | None = None, log=None) -> pd.DataFrame:
     """Project corpus plus user files, exact duplicates dropped (first occurrence wins). Rows of overrides
     (moderators' verdicts) come first, then the user files, so their label wins over a project row with the
-    same text. With log, what was dropped from the user's rows is said: repeats, and texts given two labels."""
+    same text. With log, what became of the user's rows is said: repeats, texts given two labels, and texts the
+    project corpus holds too."""
     frames = [overrides] if overrides is not None and len(overrides) else []
     user = [read_labelled(p, "user", text_field, label_field) for p in user_files]
     frames += user

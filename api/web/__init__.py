@@ -62,8 +62,8 @@ def page(request: Request):
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """A form post's fields. A browser percent-encodes them; a script may send raw UTF-8, which the multipart
-    parser would read as Latin-1 (Нужен -> Ð\x9dÑ\x83...), so the body is decoded as UTF-8 here."""
+    """A form post's fields. A browser percent-encodes them; a script may send raw UTF-8, which Starlette's form
+    parser reads as Latin-1 (Нужен -> Ð\x9dÑ\x83...), so a urlencoded body is decoded as UTF-8 here."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
         return {k: str(v) for k, v in (await request.form()).items()}
     return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
