@@ -80,8 +80,29 @@ def _joinable(gap: str) -> bool:
     return not gap.strip(" ,-–—") and gap.count(" ") <= 1
 
 
+def _repeats_merged(text: str, units: Units) -> np.ndarray:
+    """The units' weights with each word that recurs given, at its first place, the weight of all its
+    occurrences (and 0 elsewhere): a word's share is split among its copies, so a phrase repeated a hundred times
+    showed a hundred faint copies, or none above MIN_WEIGHT."""
+    weights = units.weights
+    low = text.lower()
+    if len(low) != len(text):  # a few letters lower-case to two characters: compare the words as written
+        low = text
+    words = list(map(low.__getitem__, map(slice, units.starts.tolist(), units.ends.tolist())))
+    groups = dict.fromkeys(words)
+    if len(groups) == len(words):
+        return weights
+    number = {w: k for k, w in enumerate(groups)}
+    group = np.fromiter(map(number.__getitem__, words), dtype=np.int64, count=len(words))
+    first = np.empty(len(groups), dtype=np.int64)
+    first[group[::-1]] = np.arange(len(words) - 1, -1, -1)  # the last write, the earliest place, wins
+    merged = np.zeros_like(weights)
+    merged[first] = np.bincount(group, weights=weights, minlength=len(groups))
+    return merged
+
+
 def _phrases(text: str, units: Units, sign: float, top: int) -> list[dict]:
-    signed = sign * units.weights
+    signed = sign * _repeats_merged(text, units)
     best = float(signed.max()) if len(signed) else 0.0
     if best < MIN_WEIGHT:
         return []

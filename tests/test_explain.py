@@ -92,3 +92,11 @@ def test_flagged_mode_explains_only_rows_at_or_above_medium(scorer, texts):
             assert a == b
     with pytest.raises(ValueError):
         scorer.score(["x"], explain="some")
+
+
+def test_a_phrase_repeated_many_times_is_one_reason_with_the_weight_of_all_its_copies(scorer):
+    once = "Нужны закладчики, пиши в лс. "
+    one, many = scorer.score([once, once * 200], explain=True)
+    assert many.reasons  # the copies' split weights were each under the threshold: no reason was shown
+    assert [(r.text, r.start, r.end) for r in many.reasons] == [(r.text, r.start, r.end) for r in one.reasons]
+    assert [r.weight for r in many.reasons] == pytest.approx([r.weight for r in one.reasons], rel=1e-3)
