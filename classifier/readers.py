@@ -41,7 +41,7 @@ def _record(obj, n: int, text_field: str, id_field: str, raw, unit: str) -> Row 
     if type(text) is not str or not text or text.isspace():
         return Rejected(n, _missing(text), _raw(raw), unit)
     del obj[text_field]
-    return Row(n, obj.pop(id_field, None), text, obj)
+    return Row(n, obj.pop(id_field, n), text, obj)  # no id field: the row's number, as a .txt line's
 
 
 def _raw(raw) -> str:
@@ -88,7 +88,7 @@ def read_jsonl(source: Source, text_field: str, id_field: str, encoding: str = "
             text = obj.get(text_field)
             if type(text) is str and text and not text.isspace():
                 del obj[text_field]
-                yield Row(i, obj.pop(id_field, None), text, obj)
+                yield Row(i, obj.pop(id_field, i), text, obj)
                 continue
         elif obj is _UNREAD:
             obj = _parse_line(raw, encoding)
@@ -250,7 +250,7 @@ class CsvInput:
             if text is None or not text or text.isspace():
                 yield Rejected(line, _missing(text))
                 continue
-            yield Row(line, cells[k] if k is not None else None, text, {name: cells[j] for j, name in others})
+            yield Row(line, cells[k] if k is not None else line, text, {name: cells[j] for j, name in others})
         yield from self._flush()
 
     def _flush(self) -> Iterator[Rejected]:
@@ -310,7 +310,7 @@ class XlsxInput:
                 if not isinstance(text, str) or not text or text.isspace():
                     yield Rejected(n, _missing(text), unit="row")
                     continue
-                yield Row(n, _cell(cells[k]) if k is not None else None, text,
+                yield Row(n, _cell(cells[k]) if k is not None else n, text,
                           {name: _cell(cells[j]) for j, name in others})
         finally:
             self.book.close()
@@ -332,6 +332,6 @@ def read_parquet(path: str, text_field: str, id_field: str) -> Iterator[Row | Re
                 if not isinstance(text, str) or not text or text.isspace():
                     yield Rejected(n, _missing(text), unit="row")
                     continue
-                yield Row(n, rec.pop(id_field, None), text, rec)
+                yield Row(n, rec.pop(id_field, n), text, rec)
 
     return rows()

@@ -220,3 +220,22 @@ def test_an_empty_csv_has_no_text_column_rather_than_an_open_quote(tmp_path):
     src.write_text("\n\n", encoding="utf-8")
     with pytest.raises(InputError, match="no column 'text'"):
         rows_of(src)
+
+
+def test_a_row_without_an_id_is_known_by_its_number_in_every_format(tmp_path):
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text('{"text": "раз"}\nnot json\n{"id": "x9", "text": "два"}\n{"id": null, "text": "три"}\n'
+                     '{"text": "четыре"}\n', encoding="utf-8")
+    rows = [r for r in rows_of(jsonl) if isinstance(r, Row)]
+    assert [(r.id, r.text) for r in rows] == [(1, "раз"), ("x9", "два"), (None, "три"), (5, "четыре")]
+    csv = tmp_path / "a.csv"
+    csv.write_text('text\nраз\n"два\nстроки"\nтри\n', encoding="utf-8")
+    assert [r.id for r in rows_of(csv) if isinstance(r, Row)] == [2, 3, 5]  # a record's first line
+    array = tmp_path / "a.json"
+    array.write_text('[{"text": "раз"}, 7, {"text": "три"}]', encoding="utf-8")
+    assert [r.id for r in rows_of(array) if isinstance(r, Row)] == [0, 2]  # elements count from 0
+    import pandas as pd
+
+    parquet = tmp_path / "a.parquet"
+    pd.DataFrame({"text": ["раз", " ", "три"]}).to_parquet(parquet)
+    assert [r.id for r in rows_of(parquet) if isinstance(r, Row)] == [1, 3]  # rows count from 1
