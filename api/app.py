@@ -197,7 +197,7 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         except (ValueError, HTTPException):  # not JSON, not the model, over a limit: the route says so
             return None
         result = score_one(request, req)  # an error here is the request's own: no second try down the stack
-        result["item_id"] = None
+        result["item_id"] = result["queued_before"] = None
         return orjson.dumps(result)
 
     app.add_middleware(BodyLimitAndRequestId, max_bytes=settings.max_body_bytes, observe=metrics.observe_request,
@@ -238,8 +238,8 @@ def create_app(settings: ApiSettings | None = None, scorer: Scorer | None = None
         indicators; with queue=true also keep it in the review queue."""
         _check_lengths([req], request.app.state.settings)
         result = score_one(request, req)
-        result["item_id"] = await run_in_threadpool(review.queue_result, request, request.app.state.scorer, req.text,
-                                                    result) if queue else None
+        result["item_id"], result["queued_before"] = await run_in_threadpool(
+            review.queue_result, request, request.app.state.scorer, req.text, result) if queue else (None, None)
         return Response(orjson.dumps(result), media_type="application/json")
 
     @app.post("/score/batch", response_model=BatchResponse, **json_body)

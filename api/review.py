@@ -33,6 +33,8 @@ class QueuedResult(Result):
     """A result, and the review item it was queued as (`POST /score?queue=true`)."""
 
     item_id: int | None = Field(None, description="The review item, when the text was queued; else null.")
+    queued_before: bool | None = Field(None, description="With queue=true: whether the text was in the store "
+                                                         "already (then item_id is its first item); else null.")
 
 
 class VerdictIn(JsonBody):
@@ -98,12 +100,12 @@ def _stored(call):
         raise HTTPException(503, "the review store is busy or unavailable; try again") from None
 
 
-def queue_result(request: Request, scorer, text: str, result: dict) -> int:
+def queue_result(request: Request, scorer, text: str, result: dict) -> tuple[int, bool]:
     """Keep a scored text (its result as `Result.model_dump()`) in the review queue (blocking: call it from a
-    thread); returns the item id."""
+    thread); returns (the item id, whether the text was queued before)."""
     store = store_of(request)
     compiled = scorer.compiled
-    return _stored(lambda: store.queue(
+    return _stored(lambda: store.enqueue(
         text, result, features=bag(compiled, text), vocabulary=vocabulary_fingerprint(compiled),
         actor=actor_of(request).name, request_id=_request_id(request)))
 

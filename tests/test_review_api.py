@@ -35,6 +35,11 @@ def test_score_with_queue_keeps_an_item(review):
         assert item["item_id"] == body["item_id"] and item["external_id"] == "post-9"
         assert item["model_version"] == body["model_version"] and item["status"] == "pending"
         assert item["text"] is None and item["reasons"][0].keys() == {"start", "end", "weight"}
+        assert body["queued_before"] is False and plain["queued_before"] is None
+        again = c.post("/score?queue=true", json={"text": BAIT, "id": "post-10"}).json()
+        assert again["item_id"] == body["item_id"] and again["queued_before"] is True
+        page = c.post("/ui/score", data={"text": BAIT, "queue": "on"}).text
+        assert f"already in the queue as item <a href=\"#\" data-goto-queue id=\"queued-item\">#{body['item_id']}" in page
 
 
 def test_the_pages_score_box_queues_what_it_scores(review):

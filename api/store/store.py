@@ -94,10 +94,17 @@ class Store:
 
     def queue(self, text: str, result: dict, *, features: dict | None, vocabulary: str, actor: str,
               request_id: str | None = None) -> int:
-        """Keep a scored text for review; returns its item id. A text already in the store (the same sha256,
-        pending or reviewed) is not queued twice: its item gets a "queued again" audit event, with this
-        request's id and external id, and its id is returned. Without store_text the text, and the text of its
-        reasons, flags and indicators, are not kept: only offsets, weights, names and kinds."""
+        """enqueue's item id."""
+        return self.enqueue(text, result, features=features, vocabulary=vocabulary, actor=actor,
+                            request_id=request_id)[0]
+
+    def enqueue(self, text: str, result: dict, *, features: dict | None, vocabulary: str, actor: str,
+                request_id: str | None = None) -> tuple[int, bool]:
+        """Keep a scored text for review; returns (its item id, whether the text was queued before). A text
+        already in the store (the same sha256, pending or reviewed) is not queued twice: its item gets a "queued
+        again" audit event, with this request's id and external id, and its id comes back. Without store_text
+        the text, and the text of its reasons, flags and indicators, are not kept: only offsets, weights, names
+        and kinds."""
         keep_text, digest = self.store_text, sha256(text)
         external_id = None if result.get("id") is None else str(result["id"])[:200]
         with self.sessions.begin() as s:
@@ -107,8 +114,8 @@ class Store:
                 s.add(AuditEvent(actor=actor, action="queued_again", item_id=found, request_id=request_id,
                                  detail={"external_id": external_id, "score": float(result["score"]),
                                          "model_version": str(result["model_version"])[:64]}))
-                return found
-            return self._insert(s, text, digest, external_id, result, features, vocabulary, actor, request_id)
+                return found, True
+            return self._insert(s, text, digest, external_id, result, features, vocabulary, actor, request_id), False
 
     def _lock_text(self, s, digest: str) -> None:
         """Make concurrent queueings of one text take turns, so that only the first inserts: on SQLite a write

@@ -80,8 +80,8 @@ async def ui_score(request: Request):
     started = time.perf_counter()
     result = scorer.score([text], ids=[source_id])[0].model_dump()
     request.app.state.metrics.observe_scores([result["risk"]], time.perf_counter() - started)
-    item_id = await run_in_threadpool(queue_result, request, scorer, text, result) if queue else None
-    return _render(request, "_result.html", text=text, r=result, item_id=item_id,
+    item_id, before = await run_in_threadpool(queue_result, request, scorer, text, result) if queue else (None, None)
+    return _render(request, "_result.html", text=text, r=result, item_id=item_id, queued_before=before,
                    thresholds={"medium": scorer.medium, "high": scorer.high})
 
 
