@@ -146,8 +146,12 @@ def test_text_is_not_stored_unless_enabled(store_url, scorer):
         assert "hidden_handle_7781".encode() not in raw and "Уникальная".encode() not in raw
     store.close()
     kept = Store(store_url, store_text=True)
-    item = _queue(kept, scorer, "Повтор: " + SECRET)  # another text: the same one would return its first item
+    item = _queue(kept, scorer, "Повтор: " + SECRET)
     assert kept.item(item)["text"] == "Повтор: " + SECRET and "hidden_handle_7781" in _all_text(store_url)
+    first = _queue(kept, scorer, SECRET)  # queued before without its text: now that texts are kept, it gets it
+    got = kept.item(first)
+    assert got["text"] == SECRET and any("text" in r for r in got["reasons"])
+    assert got["audit"][-1]["action"] == "queued_again" and got["audit"][-1]["detail"]["text_stored"] is True
     kept.close()
 
 

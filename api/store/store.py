@@ -102,18 +102,24 @@ class Store:
                 request_id: str | None = None) -> tuple[int, bool]:
         """Keep a scored text for review; returns (its item id, whether the text was queued before). A text
         already in the store (the same sha256, pending or reviewed) is not queued twice: its item gets a "queued
-        again" audit event, with this request's id and external id, and its id comes back. Without store_text
-        the text, and the text of its reasons, flags and indicators, are not kept: only offsets, weights, names
-        and kinds."""
+        again" audit event, with this request's id and external id, and its id comes back (and, with store_text,
+        its text if it was queued without). Without store_text the text, and the text of its reasons, flags and
+        indicators, are not kept: only offsets, weights, names and kinds."""
         keep_text, digest = self.store_text, sha256(text)
         external_id = None if result.get("id") is None else str(result["id"])[:200]
         with self.sessions.begin() as s:
             self._lock_text(s, digest)
             found = s.execute(select(Item.id).where(Item.text_sha256 == digest).order_by(Item.id).limit(1)).scalar()
             if found is not None:
+                # an item queued while texts were not kept gets this one's text now that they are
+                filled = keep_text and s.execute(
+                    update(Item).where(Item.id == found, Item.text.is_(None)).values(
+                        text=text, reasons=result["reasons"], flags=result["flags"],
+                        indicators=result.get("indicators") or [])).rowcount > 0
                 s.add(AuditEvent(actor=actor, action="queued_again", item_id=found, request_id=request_id,
                                  detail={"external_id": external_id, "score": float(result["score"]),
-                                         "model_version": str(result["model_version"])[:64]}))
+                                         "model_version": str(result["model_version"])[:64],
+                                         "text_stored": bool(filled)}))
                 return found, True
             return self._insert(s, text, digest, external_id, result, features, vocabulary, actor, request_id), False
 
