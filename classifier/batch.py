@@ -97,7 +97,7 @@ def read_rows(path: str, fmt: str | None = None, text_field: str = "text", id_fi
     the text column) is checked here, before any row is read. CSV, TSV and text files are UTF-8 or CP1251
     (sniffed; see `sources`) unless `encoding` is given; CSV's delimiter is sniffed from its header."""
     from . import readers
-    from .sources import Source, sniff_encoding
+    from .sources import Source, looks_like_koi8, sniff_encoding
 
     given = fmt
     _check_path(path)
@@ -133,6 +133,9 @@ def read_rows(path: str, fmt: str | None = None, text_field: str = "text", id_fi
         encoding = sniff_encoding(source.head)
         if encoding != "utf-8":
             notes.append(f"{source.name}: read as {encoding.upper()} (sniffed; --encoding overrides)")
+        if encoding == "cp1251" and looks_like_koi8(source.head):
+            notes.append(f"{source.name}: warning: read as CP1251 it is mostly capital letters, as KOI8-R text "
+                         "is; if it is KOI8-R, give --encoding koi8-r")
     if fmt == "txt":
         return Rows(_closing(readers.read_txt(source, text_field, id_field, encoding), source), notes)
     try:

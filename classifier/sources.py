@@ -44,6 +44,21 @@ def sniff_encoding(head: bytes) -> str:
     return "cp1251" if bad > good else "utf-8"
 
 
+def looks_like_koi8(head: bytes) -> bool:
+    """Whether the first block, read as CP1251, is mostly capital Cyrillic letters: KOI8-R's lower-case letters
+    sit where CP1251 has its capitals, so KOI8-R text read as CP1251 comes out case-swapped («оХЦОЩ» for
+    «Нужны»), which no real text is.
+
+    >>> looks_like_koi8("Нужны курьеры, оплата каждый день".encode("koi8-r"))
+    True
+    >>> looks_like_koi8("Нужны курьеры, оплата каждый день".encode("cp1251"))
+    False
+    """
+    text = head.decode("cp1251", "replace")
+    letters = [c for c in text if "\u0410" <= c <= "\u044f"]
+    return len(letters) >= 20 and sum(c <= "\u042f" for c in letters) > 0.6 * len(letters)
+
+
 def sniff_delimiter(header: str, default: str = ",") -> str:
     """The candidate delimiter found most often outside quotes in a header line.
 

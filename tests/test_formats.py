@@ -239,3 +239,13 @@ def test_a_row_without_an_id_is_known_by_its_number_in_every_format(tmp_path):
     parquet = tmp_path / "a.parquet"
     pd.DataFrame({"text": ["раз", " ", "три"]}).to_parquet(parquet)
     assert [r.id for r in rows_of(parquet) if isinstance(r, Row)] == [1, 3]  # rows count from 1
+
+
+def test_koi8r_read_as_cp1251_is_named_in_a_warning(tmp_path):
+    src = tmp_path / "old.csv"
+    src.write_bytes('id,text\n1,"Нужны курьеры в Алматы, оплата каждый день"\n2,Продам диван почти новый\n'
+                    .encode("koi8-r"))
+    notes = read_rows(str(src)).notes
+    assert any("give --encoding koi8-r" in n for n in notes)
+    src.write_bytes(src.read_bytes().decode("koi8-r").encode("cp1251"))
+    assert not any("give --encoding koi8-r" in n for n in read_rows(str(src)).notes)
