@@ -37,6 +37,14 @@ def app():
     """Score job ads and messages for drug-courier and scam recruitment bait."""
 
 
+def _output(stack: ExitStack, path) -> object:
+    """A binary output file that appears only when complete (AtomicOutput), or one line if it cannot be made."""
+    try:
+        return stack.enter_context(AtomicOutput(str(path), binary=True))
+    except OSError as e:
+        _fail(f"cannot write {path}: {e.strerror or e}")
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -65,7 +73,7 @@ def _scorer(model: Optional[Path], medium=None, high=None, card_warnings: bool =
 def _rejection_reporter(errors: Optional[Path], stack: ExitStack):
     """on_reject for a run: each rejected row on stderr by its line (row, element) and, with --errors, in that
     JSONL file, which appears only if the run completes."""
-    err_stream = stack.enter_context(AtomicOutput(str(errors), binary=True)) if errors else None
+    err_stream = _output(stack, errors) if errors else None
 
     def on_reject(r: Rejected):
         click.echo(f"adrisk: {r.unit} {r.line}: {r.reason}", err=True)
@@ -222,7 +230,7 @@ def score(input, output, model, fmt, out_fmt, text_field, id_field, delimiter, e
             tqdm.monitor_interval = 0  # no monitor thread: workers are forked from this process
             bar = stack.enter_context(tqdm(unit=" rows", file=sys.stderr))
         if output:
-            stream = stack.enter_context(AtomicOutput(output, binary=True))
+            stream = _output(stack, output)
         else:
             sys.stdout.flush()
             stream = sys.stdout.buffer
@@ -364,7 +372,7 @@ def _write_table(records: list[dict], columns: list[str], output: Optional[str],
     from classifier.writers import write_table
 
     with ExitStack() as stack:
-        stream = stack.enter_context(AtomicOutput(output, binary=True)) if output else sys.stdout.buffer
+        stream = _output(stack, output) if output else sys.stdout.buffer
         sys.stdout.flush()
         write_table(stream, out_format, records, columns)
         stream.flush()

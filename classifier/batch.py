@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass, field
@@ -171,12 +172,16 @@ class AtomicOutput:
     def __init__(self, path: str, binary: bool = False):
         self.path = Path(os.path.realpath(path))
         self.tmp = None
+        text = {} if binary else {"encoding": "utf-8", "newline": ""}
+        fd = _descriptor(str(path))
+        if fd is not None:  # /dev/stdout and the like: the stream the shell set up, appending where it says
+            self.file = open(os.dup(fd), "wb" if binary else "w", **text)
+            return
         try:
             existing = os.stat(self.path)
         except FileNotFoundError:
             existing = None
         if existing is not None and not stat.S_ISREG(existing.st_mode):
-            text = {} if binary else {"encoding": "utf-8", "newline": ""}
             self.file = open(self.path, "wb" if binary else "w", **text)
             return
         self.mode = stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask()
@@ -203,6 +208,16 @@ class AtomicOutput:
             if Path(self.tmp).exists():
                 Path(self.tmp).unlink()
         return False
+
+
+_FD = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
+
+
+def _descriptor(path: str) -> int | None:
+    """The open file descriptor a path names (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N), or None."""
+    named = {"/dev/stdout": 1, "/dev/stderr": 2}.get(path)
+    found = _FD.fullmatch(path)
+    return named if named is not None else int(found.group(1)) if found else None
 
 
 def _umask() -> int:

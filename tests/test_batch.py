@@ -123,3 +123,18 @@ def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path):
     src = tmp_path / "bom.jsonl"
     src.write_bytes(("\ufeff" + json.dumps({"text": "привет"})).encode("utf-8"))
     assert [r.text for r in read_rows(str(src))] == ["привет"]
+
+
+def test_atomic_output_to_a_descriptor_writes_into_the_stream_it_names(tmp_path):
+    read_end, write_end = os.pipe()
+    with AtomicOutput(f"/dev/fd/{write_end}", binary=True) as f:  # as -o /dev/stdout into a pipe
+        f.write(b"row\n")
+    os.close(write_end)
+    assert os.read(read_end, 100) == b"row\n"
+    os.close(read_end)
+    target = tmp_path / "kept.jsonl"
+    target.write_text("OLD\n")
+    with open(target, "ab") as appended:  # as >> kept.jsonl with -o /dev/stdout: appended, not replaced
+        with AtomicOutput(f"/proc/self/fd/{appended.fileno()}", binary=True) as f:
+            f.write(b"row\n")
+    assert target.read_text() == "OLD\nrow\n"

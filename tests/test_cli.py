@@ -193,6 +193,12 @@ def test_a_json_array_broken_midway_on_stdin_keeps_the_rows_before_it(tmp_path, 
     assert res.exit_code == 2 and not (tmp_path / "out.jsonl").exists()  # a file appears only when complete
 
 
+def test_an_output_that_cannot_be_made_is_one_line(tmp_path, model_dir):
+    (tmp_path / "afile").write_text("")
+    res = run("score", "-", "--model", model_dir, "--format", "txt", "-o", tmp_path / "afile" / "out.jsonl", input="a\n")
+    assert res.exit_code == 2 and "cannot write" in res.stderr and "Traceback" not in res.stderr
+
+
 def test_interrupted_run_leaves_no_output(tmp_path, model_dir, monkeypatch):
     import classifier.stream
 
