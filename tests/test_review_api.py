@@ -255,8 +255,12 @@ def test_a_form_post_from_another_site_is_refused(review):
         own = {"origin": "http://testserver"}  # the page itself, and a client that names no origin
         assert c.post(f"/ui/items/{item}/verdict", data={"verdict": "bait"}, headers=own).status_code == 200
         assert c.post(f"/ui/items/{item}/verdict", data={"verdict": "bait"}).status_code == 200
-        proxied = {"origin": "https://review.example.org", "x-forwarded-host": "review.example.org"}
+        proxied = {"origin": "https://Review.example.org", "x-forwarded-host": "review.example.org, 10.0.0.5"}
         assert c.post("/ui/score", data={"text": "привет"}, headers=proxied).status_code == 200
+        behind_nginx = {"origin": "https://review.example.org", "sec-fetch-site": "same-origin"}  # Host: 127.0.0.1
+        assert c.post("/ui/score", data={"text": "привет"}, headers=behind_nginx).status_code == 200
+        lying = {"origin": "http://testserver", "sec-fetch-site": "cross-site"}  # the browser's word wins
+        assert c.post("/ui/score", data={"text": "привет"}, headers=lying).status_code == 403
 
 
 def test_the_pages_scoring_is_counted_in_the_metrics(review):

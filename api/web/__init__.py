@@ -35,8 +35,15 @@ async def same_origin(request: Request) -> None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     origin, site = request.headers.get("origin"), request.headers.get("sec-fetch-site")
-    ours = {request.headers.get("host"), request.headers.get("x-forwarded-host")}  # behind a proxy, the public one
-    if site == "cross-site" or (origin and urlsplit(origin).netloc not in ours):
+    if site is not None:  # a browser's own word, which a page cannot forge, and right behind any proxy
+        allowed = site in ("same-origin", "none")  # none: the user's own action, such as a bookmark
+    elif origin:  # an older browser: the origin against the address asked for (behind a proxy, the public one)
+        forwarded = request.headers.get("x-forwarded-host", "").split(",")[0].strip()
+        ours = {h.lower() for h in (request.headers.get("host", ""), forwarded) if h}
+        allowed = urlsplit(origin).netloc.lower() in ours
+    else:
+        allowed = True
+    if not allowed:
         raise HTTPException(403, f"a form post from {origin or 'another site'} is refused: the page posts from "
                                  "its own address")
 
@@ -64,8 +71,8 @@ def page(request: Request):
 async def _form(request: Request) -> dict[str, str]:
     """A form post's fields. A browser percent-encodes them; a script may send raw UTF-8, which Starlette's form
     parser reads as Latin-1 (Нужен -> Ð\x9dÑ\x83...), so a urlencoded body is decoded as UTF-8 here."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-        return {k: str(v) for k, v in (await request.form()).items()}
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}  # a file part is no field
     return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
 
 
