@@ -30,11 +30,12 @@ class JsonBody(BaseModel):
 
 
 async def known_query(request: Request) -> None:
-    """A query parameter the route does not take is a 422 naming it, not dropped (`/score/batch?queue=true`,
-    `?Queue=true` and `/score?reveal=true` had answered 200 with nothing queued or revealed)."""
+    """A query parameter a POST or DELETE route does not take is a 422 naming it, not dropped
+    (`/score/batch?queue=true`, `?Queue=true` and `/score?reveal=true` had answered 200 with nothing queued or
+    revealed)."""
     route = request.scope.get("route")
-    if not request.query_params or not hasattr(route, "dependant") or request.url.path == "/health":
-        return  # (a liveness probe may add its own parameters)
+    if not request.query_params or not hasattr(route, "dependant") or request.method in ("GET", "HEAD"):
+        return  # a read changes nothing (a probe, a link with utm_ tags, a cache-buster may add their own)
     takes = set(_query_names(route.dependant))
     unknown = sorted(set(request.query_params) - takes)
     if unknown:

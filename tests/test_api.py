@@ -249,6 +249,7 @@ def test_an_unknown_query_parameter_is_named_not_dropped(client, path, query):
     assert r.status_code == 422 and f"unknown query parameter '{query.split('=')[0]}'" in r.json()["detail"]
     assert client.post("/score?queue=false", json={"text": "a"}).status_code == 200
     assert client.get("/health?probe=1").status_code == 200
+    assert client.get("/?utm_source=mail").status_code == 200  # a read takes whatever a link adds
 
 
 def test_a_broken_or_undecodable_body_is_a_422_that_says_where(client):
