@@ -30,9 +30,10 @@ PATTERNS: dict[str, str] = {
         r"пиш\w* в (?:лс|личк\w*|личные|директ|тг|телеграм\w*)|в лс\b|\bлс\b|в личку|личные сообщения|подробности в (?:лс|личке|тг|боте)"
         r"|жеке (?:хат|хабар)\w*|лс-?ке|\bdm\b|dm me|direct message|inbox me|write me in (?:pm|dm)|\bpm\b|ставь \+|пиши \+"
     ),
-    # a handle: Latin letters, digits and _, with Cyrillic look-alikes left in it (@fаst_job) and one space after
-    # the @ allowed (@ fast_job); a number (@5000) is no handle
-    "telegram_contact": r"(?<![\w.])@ ?(?=\w*[a-z])[a-z0-9_аеорсухкмтвні]{4,}|t\.me/\S+|telegram\.me/\S+|\b\w+_?bot\b|\bбот(?:а|е|у|ом)?\b|телеграм\w*|телег[аеу]\b|\btg\b",
+    # a handle starts with a Latin letter and holds letters, digits and _, Cyrillic look-alikes left in it
+    # (@fаst_job); after "@ " only one with _ or a digit (@ fast_job, not "work @ home" or "ivan @ mail.ru")
+    "telegram_contact": r"(?<![\w.])@(?:[a-z][a-z0-9_аеорсухкмтвні]{3,}| (?=[a-z][a-z0-9_аеорсухкмтвні]*[_0-9])"
+                        r"[a-z][a-z0-9_аеорсухкмтвні]{3,})|t\.me/\S+|telegram\.me/\S+|\b\w+_?bot\b|\bбот(?:а|е|у|ом)?\b|телеграм\w*|телег[аеу]\b|\btg\b",
     "crypto_pay": (
         r"крипт\w*|btc|usdt|биткоин\w*|биткойн\w*|bitcoin|crypto|тезер|tether|\bp2p\b|р2р|арбитраж\w*|ltc|эфир\w*|\beth\b|trc-?20"
     ),
@@ -91,7 +92,7 @@ ANCHORS: dict[str, tuple[tuple[Anchor, ...], ...]] = {
     "dm_only": (((r"пиш\w*", "в"),), (("в", "личку"),), (("личные", "сообщения"),), (("подробности", "в"),),
                 (("жеке", "(?:хат|хабар)"),), (("direct", "message"),), (("inbox", "me"),),
                 (("(?:ставь|пиши)", r"\+"),), (("в", "лс"),), (("write", "me"),)),
-    "telegram_contact": ((("@", r"\w*[a-z]"),),),
+    "telegram_contact": ((("@", "[a-z]"),),),
     "crypto_pay": (),
     "deposit": ((("за", "оформлени"),), ((r"вступительн\w*", "взнос"),),
                 ((r"(?:оплат|взнос)\w*", "(?:за|оформлени|обучени|регистраци)"),), (("registration", "fee"),),

@@ -43,6 +43,9 @@ def test_flag_is_found(text, flag):
     ("Скидка 20% @5000 тенге", "telegram_contact"),
     ("Пишите на почту hr.almaty@kaspi.kz", "telegram_contact"),
     ("Я @ дома, перезвоню", "telegram_contact"),
+    ("Work @ home, flexible hours", "telegram_contact"),
+    ("пишите ivan @ mail.ru", "telegram_contact"),
+    ("цена @5000tg за смену", "telegram_contact"),
 ])
 def test_ordinary_text_does_not_trip_the_flag(text, flag):
     assert flag not in names(text)
