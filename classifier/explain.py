@@ -94,8 +94,8 @@ def _repeats_merged(text: str, units: Units) -> np.ndarray:
         return weights
     number = {w: k for k, w in enumerate(groups)}
     group = np.fromiter(map(number.__getitem__, words), dtype=np.int64, count=len(words))
-    first = np.empty(len(groups), dtype=np.int64)
-    first[group[::-1]] = np.arange(len(words) - 1, -1, -1)  # the last write, the earliest place, wins
+    first = np.full(len(groups), len(words), dtype=np.int64)
+    np.minimum.at(first, group, np.arange(len(words)))  # each word's earliest place
     merged = np.zeros_like(weights)
     merged[first] = np.bincount(group, weights=weights, minlength=len(groups))
     return merged

@@ -17,7 +17,7 @@ from classifier.scorer import Scorer
 from .corpus import build_corpus, read_labelled
 from .bands import calibration_and_bands
 from .fit import build_pipeline, corpus_fingerprint, counts, cross_validate
-from .metrics import band_quality, report
+from .metrics import band_quality, format_report, report
 from .settings import ASSUMED_BAIT_SHARE, TUNED_C, Settings
 
 __version__ = "0.1.0"
@@ -166,9 +166,7 @@ def train(user_files=(), out_dir: Path | None = None, settings: Settings | None 
     }
     if dev and Path(dev).exists():
         card["dev_report"] = evaluate_file(Scorer(pipeline, card), Path(dev))
-        log(f"dev (information only): ROC-AUC {card['dev_report']['roc_auc']:.4f} PR-AUC "
-            f"{card['dev_report']['pr_auc']:.4f} recall@1%FPR {card['dev_report']['recall_at_1pct_fpr']:.3f} "
-            f"ECE {card['dev_report']['ece_10']:.3f}")
+        log("dev (information only): " + format_report(card["dev_report"]).replace("\n", "; "))
     card["train_seconds"] = round(time.perf_counter() - started, 1)
     if out_dir is not None:
         card = save_model(pipeline, card, Path(out_dir))

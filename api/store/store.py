@@ -111,11 +111,10 @@ class Store:
             self._lock_text(s, digest)
             found = s.execute(select(Item.id).where(Item.text_sha256 == digest).order_by(Item.id).limit(1)).scalar()
             if found is not None:
-                # an item queued while texts were not kept gets this one's text now that they are
+                # an item queued while texts were not kept gets its text now that they are (the text only: its
+                # stored spans, from its own scoring, point into it as they are)
                 filled = keep_text and s.execute(
-                    update(Item).where(Item.id == found, Item.text.is_(None)).values(
-                        text=text, reasons=result["reasons"], flags=result["flags"],
-                        indicators=result.get("indicators") or [])).rowcount > 0
+                    update(Item).where(Item.id == found, Item.text.is_(None)).values(text=text)).rowcount > 0
                 s.add(AuditEvent(actor=actor, action="queued_again", item_id=found, request_id=request_id,
                                  detail={"external_id": external_id, "score": float(result["score"]),
                                          "model_version": str(result["model_version"])[:64],
