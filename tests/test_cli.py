@@ -130,6 +130,11 @@ def test_train_on_user_data_only(tmp_path):
     assert card["data"]["user_files"] == ["mine.jsonl"] and card["data"]["total"] == 60
     res = run("explain", "курьер, оплата в крипте", "--model", out, "--json")
     assert json.loads(res.stdout)["score"] > 0.5
+    dev = tmp_path / "dev.jsonl"  # a report file of one class: no ROC-AUC to show, and no crash for it
+    dev.write_text("\n".join(json.dumps({"text": f"бухгалтер в офис {i}", "label": "legit_job"}, ensure_ascii=False)
+                             for i in range(5)), encoding="utf-8")
+    res = run("train", "--data", src, "--only-data", "--out", tmp_path / "m2", "--folds", "2", "--dev", dev)
+    assert res.exit_code == 0 and "dev (information only): n=5 positives=0" in res.output, res.stderr
 
 
 def test_train_with_own_column_names_and_tuning(tmp_path):
