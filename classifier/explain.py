@@ -35,6 +35,7 @@ _TRIM_CATEGORIES = frozenset({"Ps", "Pe", "Pi", "Pf", "Pd", "Po", "Zs", "Zl", "Z
 TOP = 5
 SHARE_OF_BEST = 0.2  # words below this share of the strongest one are not shown
 MIN_WEIGHT = 0.1  # nor words that move the decision by less than this (log-odds): noise such as «в»
+MERGED_FROM = 3  # characters: a recurring word this long counts once, with the weight of all its copies
 
 
 class Unit(NamedTuple):
@@ -81,14 +82,16 @@ def _joinable(gap: str) -> bool:
 
 
 def _repeats_merged(text: str, units: Units) -> np.ndarray:
-    """The units' weights with each word that recurs given, at its first place, the weight of all its
-    occurrences (and 0 elsewhere): a word's share is split among its copies, so a phrase repeated a hundred times
-    showed a hundred faint copies, or none above MIN_WEIGHT."""
+    """The units' weights with each word of MERGED_FROM characters or more that recurs given, at its first place,
+    the weight of all its occurrences (and 0 elsewhere): a word's share is split among its copies, so a phrase
+    repeated a hundred times showed a hundred faint copies, or none above MIN_WEIGHT."""
     weights = units.weights
     low = text.lower()
     if len(low) != len(text):  # a few letters lower-case to two characters: compare the words as written
         low = text
     words = list(map(low.__getitem__, map(slice, units.starts.tolist(), units.ends.tolist())))
+    # short words (в, на, of, лс) stay where they are: merged, a preposition's copies added up to a "reason"
+    words = [w if len(w) >= MERGED_FROM else (i, w) for i, w in enumerate(words)]
     groups = dict.fromkeys(words)
     if len(groups) == len(words):
         return weights
