@@ -2,13 +2,12 @@
 strings are UTF-8 safe."""
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import HTTPException, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictStr
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+from classifier.scorer import replace_surrogates
 
 
 def without_surrogates(value):
@@ -16,7 +15,7 @@ def without_surrogates(value):
     scoring, so the answer, the logs and the store can all write it (a code point for a code point: offsets
     into the text stay the same). Run before the string check, which refuses a surrogate; a value that is not a
     string is left for that check to refuse."""
-    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+    return replace_surrogates(value) if isinstance(value, str) else value
 
 
 CleanStr = Annotated[StrictStr, BeforeValidator(without_surrogates)]

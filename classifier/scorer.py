@@ -30,14 +30,19 @@ _POSITIVE_SUM = _POSITIVE.astype(np.float64)  # probs @ this: P(positive) of eac
 _BANDS = ("low", "medium", "high")
 
 
+def replace_surrogates(text: str) -> str:
+    """The text with each lone surrogate (which UTF-8 cannot encode) replaced by U+FFFD, one code point for one."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _clean_surrogates(texts: Sequence[str]) -> list[str]:
-    """Texts with lone surrogates (which UTF-8 cannot encode) replaced by U+FFFD; one check for the batch."""
+    """Texts with lone surrogates replaced (replace_surrogates); one check for the batch."""
     texts = list(texts)
     try:
         "".join(texts).encode("utf-8")
         return texts
     except UnicodeEncodeError:
-        return [_SURROGATE.sub("\ufffd", t) for t in texts]
+        return [replace_surrogates(t) for t in texts]
 
 
 @contextmanager
