@@ -81,10 +81,11 @@ def _joinable(gap: str) -> bool:
     return not gap.strip(" ,-–—") and gap.count(" ") <= 1
 
 
-def _repeats_merged(text: str, units: Units) -> np.ndarray:
-    """The units' weights with each word of MERGED_FROM characters or more that recurs given, at its first place,
-    the weight of all its occurrences (and 0 elsewhere): a word's share is split among its copies, so a phrase
-    repeated a hundred times showed a hundred faint copies, or none above MIN_WEIGHT."""
+def merge_repeats(text: str, units: Units) -> Units:
+    """The units with each word of MERGED_FROM characters or more that recurs given, at its first place, the
+    weight of all its occurrences (and 0 elsewhere): a word's share is split among its copies, so a phrase
+    repeated a hundred times showed a hundred faint copies, or none above MIN_WEIGHT. The scorer merges a text's
+    units once, before it picks their raising and lowering phrases."""
     weights = units.weights
     low = text.lower()
     if len(low) != len(text):  # a few letters lower-case to two characters: compare the words as written
@@ -94,18 +95,18 @@ def _repeats_merged(text: str, units: Units) -> np.ndarray:
     words = [w if len(w) >= MERGED_FROM else (i, w) for i, w in enumerate(words)]
     groups = dict.fromkeys(words)
     if len(groups) == len(words):
-        return weights
+        return units
     number = {w: k for k, w in enumerate(groups)}
     group = np.fromiter(map(number.__getitem__, words), dtype=np.int64, count=len(words))
     first = np.full(len(groups), len(words), dtype=np.int64)
     np.minimum.at(first, group, np.arange(len(words)))  # each word's earliest place
     merged = np.zeros_like(weights)
     merged[first] = np.bincount(group, weights=weights, minlength=len(groups))
-    return merged
+    return units._replace(weights=merged)
 
 
 def _phrases(text: str, units: Units, sign: float, top: int) -> list[dict]:
-    signed = sign * _repeats_merged(text, units)
+    signed = sign * units.weights
     best = float(signed.max()) if len(signed) else 0.0
     if best < MIN_WEIGHT:
         return []

@@ -17,7 +17,7 @@ import numpy as np
 
 from .artifact import ModelError, default_model_dir, load_compiled, load_model
 from .compiled import CompiledModel, softmax
-from .explain import flags_for, lowering, raising
+from .explain import flags_for, lowering, merge_repeats, raising
 from .indicators import find_indicators_in, mask_card
 from .categories import CATEGORIES, POSITIVE
 
@@ -190,8 +190,9 @@ class Scorer:
             parts = fast.explain(batch, chosen)
         for i in chosen:
             part, rec = parts[i], records[i]
-            rec["reasons"] = raising(texts[i], part.units, as_dicts=as_dicts) if rec["risk"] != "low" else []
-            rec["lowering"] = lowering(texts[i], part.units, as_dicts=as_dicts)
+            units = merge_repeats(texts[i], part.units)  # once for both lists
+            rec["reasons"] = raising(texts[i], units, as_dicts=as_dicts) if rec["risk"] != "low" else []
+            rec["lowering"] = lowering(texts[i], units, as_dicts=as_dicts)
             rec["flags"] = flags_for(part.normalized, part.disguised, as_dicts=as_dicts, hits=part.flags)
             if not reveal:
                 _mask_cards(rec, texts[i])
